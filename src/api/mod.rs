@@ -1,0 +1,293 @@
+//! The SQL surface: every function and view pg_vitals exposes.
+//!
+//! The SQL declarations live in `surface.sql` beside this file (names, defaults, grants);
+//! the functions are implemented here. Set-returning functions use PostgreSQL's
+//! materialize mode directly because `vitals.statements` has more columns than pgrx's
+//! table iterators support.
+
+use crate::store::{
+    self,
+    counters::{Counters, Kind},
+};
+use pgrx::pg_sys::{self, Datum, FunctionCallInfo};
+use pgrx::{IntoDatum, PgSqlErrorCode};
+
+pgrx::extension_sql_file!("surface.sql", name = "surface", finalize);
+
+/// Raised when a function needs the store but pg_vitals was not preloaded.
+fn require_store() {
+    if !store::available() {
+        pgrx::ereport!(
+            ERROR,
+            PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+            "pg_vitals must be loaded via shared_preload_libraries",
+            "Add pg_vitals to shared_preload_libraries in postgresql.conf and restart the server."
+        );
+    }
+}
+
+/// A row being built for a materialized set-returning function.
+struct Row {
+    values: Vec<Datum>,
+    nulls: Vec<bool>,
+}
+
+impl Row {
+    fn with_capacity(n: usize) -> Self {
+        Row {
+            values: Vec::with_capacity(n),
+            nulls: Vec::with_capacity(n),
+        }
+    }
+    fn push(&mut self, d: Option<Datum>) {
+        self.nulls.push(d.is_none());
+        self.values.push(d.unwrap_or(Datum::from(0)));
+    }
+    fn i64(&mut self, v: i64) {
+        self.push(Some(Datum::from(v)));
+    }
+    fn f64(&mut self, v: f64) {
+        self.push(v.into_datum());
+    }
+    fn timestamptz(&mut self, v: i64) {
+        // A TimestampTz is an int64 passed by value.
+        self.push(if v == 0 { None } else { Some(Datum::from(v)) });
+    }
+}
+
+/// Starts a materialized result set and returns its tuplestore and descriptor.
+///
+/// # Safety
+/// `fcinfo` must be the call info of a function declared to return a set of records.
+unsafe fn materialize(
+    fcinfo: FunctionCallInfo,
+) -> (*mut pg_sys::Tuplestorestate, pg_sys::TupleDesc) {
+    pg_sys::InitMaterializedSRF(fcinfo, 0);
+    let rsinfo = &*((*fcinfo).resultinfo as *const pg_sys::ReturnSetInfo);
+    (rsinfo.setResult, rsinfo.setDesc)
+}
+
+/// # Safety
+/// The row must match the descriptor.
+unsafe fn put(ts: *mut pg_sys::Tuplestorestate, desc: pg_sys::TupleDesc, row: &mut Row) {
+    debug_assert_eq!((*desc).natts as usize, row.values.len());
+    if (*desc).natts as usize != row.values.len() {
+        pgrx::error!("pg_vitals: SQL declaration does not match the library; run ALTER EXTENSION pg_vitals UPDATE");
+    }
+    pg_sys::tuplestore_putvalues(ts, desc, row.values.as_mut_ptr(), row.nulls.as_mut_ptr());
+}
+
+/// A query text as `text`, converted from the encoding it was recorded in.
+fn text_datum(bytes: &[u8], encoding: i32) -> Datum {
+    // SAFETY: PostgreSQL string functions on a buffer we own; the results are palloc'd.
+    unsafe {
+        if encoding == pg_sys::GetDatabaseEncoding() {
+            return Datum::from(pg_sys::cstring_to_text_with_len(
+                bytes.as_ptr() as *const _,
+                bytes.len() as i32,
+            ));
+        }
+        let mut owned = bytes.to_vec();
+        owned.push(0);
+        let converted =
+            pg_sys::pg_any_to_server(owned.as_ptr() as *const _, bytes.len() as i32, encoding);
+        Datum::from(pg_sys::cstring_to_text(converted))
+    }
+}
+
+/// Whether the caller may see other users' query texts and ids (pg_read_all_stats).
+fn sees_all_stats() -> bool {
+    // SAFETY: catalog lookup in a transaction.
+    unsafe {
+        pg_sys::has_privs_of_role(
+            pg_sys::GetUserId(),
+            pg_sys::Oid::from(pg_sys::ROLE_PG_READ_ALL_STATS),
+        )
+    }
+}
+
+fn push_counters(row: &mut Row, c: &Counters) {
+    for kind in [Kind::Plan, Kind::Exec] {
+        let k = kind as usize;
+        row.i64(c.calls[k]);
+        row.f64(c.total_time[k]);
+        row.f64(c.min_time[k]);
+        row.f64(c.max_time[k]);
+        row.f64(c.mean_time[k]);
+        row.f64(c.stddev(kind));
+    }
+    for v in [
+        c.rows,
+        c.shared_blks_hit,
+        c.shared_blks_read,
+        c.shared_blks_dirtied,
+        c.shared_blks_written,
+        c.local_blks_hit,
+        c.local_blks_read,
+        c.local_blks_dirtied,
+        c.local_blks_written,
+        c.temp_blks_read,
+        c.temp_blks_written,
+    ] {
+        row.i64(v);
+    }
+    for v in [
+        c.blk_read_time,
+        c.blk_write_time,
+        c.temp_blk_read_time,
+        c.temp_blk_write_time,
+    ] {
+        row.f64(v);
+    }
+    row.i64(c.wal_records);
+    row.i64(c.wal_fpi);
+    row.push(pgrx::AnyNumeric::from(c.wal_bytes).into_datum());
+    row.i64(c.jit_functions);
+    row.f64(c.jit_generation_time);
+    row.i64(c.jit_inlining_count);
+    row.f64(c.jit_inlining_time);
+    row.i64(c.jit_optimization_count);
+    row.f64(c.jit_optimization_time);
+    row.i64(c.jit_emission_count);
+    row.f64(c.jit_emission_time);
+}
+
+/// One entry copied out of shared memory, so that no lock is held while building rows.
+struct Snapshot {
+    key: store::table::Key,
+    encoding: i32,
+    text: Option<Vec<u8>>,
+    counters: Counters,
+}
+
+#[no_mangle]
+pub extern "C" fn pg_finfo_vitals_statements() -> &'static pg_sys::Pg_finfo_record {
+    const V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
+    &V1
+}
+
+/// `vitals._statements(showtext boolean)`: the rows behind `vitals.statements`.
+#[no_mangle]
+#[pgrx::pg_guard]
+pub unsafe extern "C-unwind" fn vitals_statements(fcinfo: FunctionCallInfo) -> Datum {
+    require_store();
+    let showtext = pgrx::fcinfo::pg_getarg::<bool>(fcinfo, 0).unwrap_or(true);
+    let userid: u32 = pg_sys::GetUserId().into();
+    let all = sees_all_stats();
+    let (ts, desc) = materialize(fcinfo);
+    let snapshot: Vec<Snapshot> = store::with_shared(|t, g| {
+        t.entries(g)
+            .filter_map(|(m, e)| {
+                let counters = e.counters.read();
+                // Entries that never ran (text remembered at parse time) are not shown.
+                (!counters.is_sticky()).then(|| Snapshot {
+                    key: m.key,
+                    encoding: m.encoding,
+                    text: if showtext {
+                        t.text(&m, g).map(|s| s.to_vec())
+                    } else {
+                        None
+                    },
+                    counters,
+                })
+            })
+            .collect()
+    })
+    .unwrap_or_default();
+    for s in &snapshot {
+        let mut row = Row::with_capacity(43);
+        row.push(Some(Datum::from(s.key.userid)));
+        row.push(Some(Datum::from(s.key.dbid)));
+        row.push(Some(Datum::from(s.key.toplevel())));
+        if all || s.key.userid == userid {
+            row.i64(s.key.queryid);
+            row.push(s.text.as_ref().map(|t| text_datum(t, s.encoding)));
+        } else {
+            row.push(None);
+            row.push(
+                showtext.then(|| {
+                    text_datum(b"<insufficient privilege>", pg_sys::GetDatabaseEncoding())
+                }),
+            );
+        }
+        push_counters(&mut row, &s.counters);
+        put(ts, desc, &mut row);
+    }
+    Datum::from(0)
+}
+
+#[no_mangle]
+pub extern "C" fn pg_finfo_vitals_info() -> &'static pg_sys::Pg_finfo_record {
+    const V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
+    &V1
+}
+
+/// `vitals._info()`: the row behind `vitals.info`.
+#[no_mangle]
+#[pgrx::pg_guard]
+pub unsafe extern "C-unwind" fn vitals_info(fcinfo: FunctionCallInfo) -> Datum {
+    require_store();
+    let (ts, desc) = materialize(fcinfo);
+    let Some((count, text_used, layout, stats)) = store::with_shared(|t, g| {
+        (
+            t.count(g),
+            t.text_bytes_used(g),
+            t.layout(),
+            t.stats().read(),
+        )
+    }) else {
+        return Datum::from(0);
+    };
+    let mut row = Row::with_capacity(11);
+    row.i64(count as i64);
+    row.i64(layout.max as i64);
+    row.i64(stats.dealloc);
+    row.timestamptz(stats.stats_reset);
+    row.i64(layout.size() as i64);
+    row.i64(store::table::Layout::entry_size() as i64);
+    row.i64(text_used as i64);
+    row.i64(layout.text_cap as i64);
+    row.i64(stats.entries_evicted);
+    row.i64(stats.texts_dropped);
+    row.timestamptz(stats.last_dealloc);
+    put(ts, desc, &mut row);
+    Datum::from(0)
+}
+
+#[no_mangle]
+pub extern "C" fn pg_finfo_vitals_reset() -> &'static pg_sys::Pg_finfo_record {
+    const V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
+    &V1
+}
+
+/// Argument `n`, which must not be NULL.
+///
+/// # Safety
+/// `fcinfo` must be valid and have at least `n + 1` arguments of type `T`.
+unsafe fn required<T: pgrx::FromDatum>(fcinfo: FunctionCallInfo, n: usize, name: &str) -> T {
+    match pgrx::fcinfo::pg_getarg::<T>(fcinfo, n) {
+        Some(v) => v,
+        None => {
+            pgrx::ereport!(
+                ERROR,
+                PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED,
+                format!("{name} must not be NULL"),
+                "Pass 0 to match every value."
+            );
+        }
+    }
+}
+
+/// `vitals.reset(userid, dbid, queryid)`: removes matching entries (0 matches any).
+#[no_mangle]
+#[pgrx::pg_guard]
+pub unsafe extern "C-unwind" fn vitals_reset(fcinfo: FunctionCallInfo) -> Datum {
+    require_store();
+    let userid: pg_sys::Oid = required(fcinfo, 0, "userid");
+    let dbid: pg_sys::Oid = required(fcinfo, 1, "dbid");
+    let queryid: i64 = required(fcinfo, 2, "queryid");
+    let (userid, dbid): (u32, u32) = (userid.into(), dbid.into());
+    let now = pg_sys::GetCurrentTimestamp();
+    store::with_exclusive(|t, g| t.reset(userid, dbid, queryid, now, g));
+    Datum::from(now)
+}

@@ -1,0 +1,87 @@
+-- The SQL surface of pg_vitals. Objects are created in schema vitals (see the control file).
+
+-- vitals.statements: one row per (userid, dbid, queryid, toplevel), with every column that
+-- pg_stat_statements 1.10 (PostgreSQL 15) has, under the same name and type.
+CREATE FUNCTION vitals._statements(
+    showtext boolean,
+    OUT userid oid,
+    OUT dbid oid,
+    OUT toplevel bool,
+    OUT queryid bigint,
+    OUT query text,
+    OUT plans int8,
+    OUT total_plan_time float8,
+    OUT min_plan_time float8,
+    OUT max_plan_time float8,
+    OUT mean_plan_time float8,
+    OUT stddev_plan_time float8,
+    OUT calls int8,
+    OUT total_exec_time float8,
+    OUT min_exec_time float8,
+    OUT max_exec_time float8,
+    OUT mean_exec_time float8,
+    OUT stddev_exec_time float8,
+    OUT rows int8,
+    OUT shared_blks_hit int8,
+    OUT shared_blks_read int8,
+    OUT shared_blks_dirtied int8,
+    OUT shared_blks_written int8,
+    OUT local_blks_hit int8,
+    OUT local_blks_read int8,
+    OUT local_blks_dirtied int8,
+    OUT local_blks_written int8,
+    OUT temp_blks_read int8,
+    OUT temp_blks_written int8,
+    OUT blk_read_time float8,
+    OUT blk_write_time float8,
+    OUT temp_blk_read_time float8,
+    OUT temp_blk_write_time float8,
+    OUT wal_records int8,
+    OUT wal_fpi int8,
+    OUT wal_bytes numeric,
+    OUT jit_functions int8,
+    OUT jit_generation_time float8,
+    OUT jit_inlining_count int8,
+    OUT jit_inlining_time float8,
+    OUT jit_optimization_count int8,
+    OUT jit_optimization_time float8,
+    OUT jit_emission_count int8,
+    OUT jit_emission_time float8
+)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'vitals_statements'
+LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
+
+CREATE VIEW vitals.statements AS SELECT * FROM vitals._statements(true);
+
+-- vitals.info: the store itself.
+CREATE FUNCTION vitals._info(
+    OUT entries bigint,
+    OUT max bigint,
+    OUT dealloc bigint,
+    OUT stats_reset timestamptz,
+    OUT shmem_bytes bigint,
+    OUT entry_bytes bigint,
+    OUT text_bytes_used bigint,
+    OUT text_bytes_allocated bigint,
+    OUT entries_evicted bigint,
+    OUT texts_dropped bigint,
+    OUT last_dealloc timestamptz
+)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'vitals_info'
+LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
+
+CREATE VIEW vitals.info AS SELECT * FROM vitals._info();
+
+-- vitals.reset: 0 matches any user, database or query id; NULL is an error.
+CREATE FUNCTION vitals.reset(userid oid DEFAULT 0, dbid oid DEFAULT 0, queryid bigint DEFAULT 0)
+RETURNS timestamptz
+AS 'MODULE_PATHNAME', 'vitals_reset'
+LANGUAGE C VOLATILE PARALLEL SAFE;
+
+-- Privileges as pg_stat_statements: everyone may read (other users' texts are hidden
+-- unless pg_read_all_stats), only superusers reset unless granted.
+GRANT USAGE ON SCHEMA vitals TO PUBLIC;
+GRANT SELECT ON vitals.statements, vitals.info TO PUBLIC;
+REVOKE ALL ON FUNCTION vitals.reset(oid, oid, bigint) FROM PUBLIC;

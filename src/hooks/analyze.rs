@@ -1,0 +1,58 @@
+//! Post-parse-analysis hook: remember the normalized text of statements with constants.
+
+use super::record::{self, Statement};
+use super::{chain, enabled, jumble, nesting_level, shielded};
+use pgrx::pg_sys::{JumbleState, NodeTag, ParseState, Query};
+
+pub(super) unsafe extern "C-unwind" fn post_parse_analyze(
+    pstate: *mut ParseState,
+    query: *mut Query,
+    jstate: *mut JumbleState,
+) {
+    chain::post_parse_analyze(pstate, query, jstate);
+    if !crate::store::available() || !enabled(nesting_level()) {
+        return;
+    }
+    let q = &mut *query;
+    let utility = q.utilityStmt;
+    if !utility.is_null() {
+        // EXECUTE takes the prepared statement's query id, so that pg_stat_activity and
+        // the executor see that one. PostgreSQL 15 and 16 do the same for PREPARE and
+        // DEALLOCATE, and record nothing more for utility commands here.
+        let tag = (*utility).type_;
+        #[cfg(not(any(feature = "pg17", feature = "pg18")))]
+        {
+            if crate::guc::TRACK_UTILITY.get()
+                && matches!(
+                    tag,
+                    NodeTag::T_ExecuteStmt | NodeTag::T_PrepareStmt | NodeTag::T_DeallocateStmt
+                )
+            {
+                q.queryId = 0;
+            }
+            return;
+        }
+        #[cfg(any(feature = "pg17", feature = "pg18"))]
+        if crate::guc::TRACK_UTILITY.get() && tag == NodeTag::T_ExecuteStmt {
+            q.queryId = 0;
+            return;
+        }
+    }
+    // Only statements with constants need an early entry: for the others the text seen at
+    // execution is already the normalized text.
+    if jstate.is_null() || (*jstate).clocations_count <= 0 || (*pstate).p_sourcetext.is_null() {
+        return;
+    }
+    let stmt = Statement {
+        source: (*pstate).p_sourcetext,
+        query_id: q.queryId as i64,
+        location: q.stmt_location,
+        len: q.stmt_len,
+    };
+    let js = &*jstate;
+    shielded((), || {
+        record::remember_text(&stmt, nesting_level() == 0, || {
+            jumble::normalized_text(&stmt, js)
+        })
+    });
+}

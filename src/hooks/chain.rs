@@ -1,0 +1,198 @@
+//! Saved previous hooks and the calls down the chain.
+//!
+//! Every call here may raise a PostgreSQL ERROR, which longjmps past the caller. Callers
+//! keep their frames plain (no value with a destructor alive across the call), so that
+//! skipping them is sound; that is why these are direct calls rather than pgrx's guarded
+//! `pg_sys::standard_*` wrappers, which would re-raise the error without its context
+//! (see the module documentation of `hooks`).
+
+// The previous hooks are C function pointers (PostgreSQL core or another extension): they
+// report errors with longjmp, never by unwinding, so no Rust unwind crosses these calls.
+#![allow(ffi_unwind_calls)]
+
+use pgrx::pg_sys::{
+    self, DestReceiver, ParamListInfo, PlannedStmt, Query, QueryCompletion, QueryDesc,
+    QueryEnvironment,
+};
+use std::ffi::{c_char, c_int};
+
+// The standard implementations, declared without pgrx's guard (see above).
+unsafe extern "C" {
+    #[link_name = "standard_ExecutorStart"]
+    fn std_executor_start(query_desc: *mut QueryDesc, eflags: c_int);
+    #[cfg(not(any(feature = "pg18")))]
+    #[link_name = "standard_ExecutorRun"]
+    fn std_executor_run(
+        query_desc: *mut QueryDesc,
+        direction: pg_sys::ScanDirection::Type,
+        count: u64,
+        execute_once: bool,
+    );
+    #[cfg(feature = "pg18")]
+    #[link_name = "standard_ExecutorRun"]
+    fn std_executor_run(
+        query_desc: *mut QueryDesc,
+        direction: pg_sys::ScanDirection::Type,
+        count: u64,
+    );
+    #[link_name = "standard_ExecutorFinish"]
+    fn std_executor_finish(query_desc: *mut QueryDesc);
+    #[link_name = "standard_ExecutorEnd"]
+    fn std_executor_end(query_desc: *mut QueryDesc);
+    #[link_name = "standard_planner"]
+    fn std_planner(
+        parse: *mut Query,
+        query_string: *const c_char,
+        cursor_options: c_int,
+        params: ParamListInfo,
+    ) -> *mut PlannedStmt;
+    #[link_name = "standard_ProcessUtility"]
+    fn std_process_utility(
+        pstmt: *mut PlannedStmt,
+        query_string: *const c_char,
+        read_only_tree: bool,
+        context: pg_sys::ProcessUtilityContext::Type,
+        params: ParamListInfo,
+        query_env: *mut QueryEnvironment,
+        dest: *mut DestReceiver,
+        qc: *mut QueryCompletion,
+    );
+}
+
+static mut PREV_ANALYZE: pg_sys::post_parse_analyze_hook_type = None;
+static mut PREV_PLANNER: pg_sys::planner_hook_type = None;
+static mut PREV_START: pg_sys::ExecutorStart_hook_type = None;
+static mut PREV_RUN: pg_sys::ExecutorRun_hook_type = None;
+static mut PREV_FINISH: pg_sys::ExecutorFinish_hook_type = None;
+static mut PREV_END: pg_sys::ExecutorEnd_hook_type = None;
+static mut PREV_UTILITY: pg_sys::ProcessUtility_hook_type = None;
+
+/// # Safety
+/// Only from `_PG_init`.
+pub(super) unsafe fn install() {
+    PREV_ANALYZE = pg_sys::post_parse_analyze_hook;
+    pg_sys::post_parse_analyze_hook = Some(super::analyze::post_parse_analyze);
+    PREV_PLANNER = pg_sys::planner_hook;
+    pg_sys::planner_hook = Some(super::planner::planner);
+    PREV_START = pg_sys::ExecutorStart_hook;
+    pg_sys::ExecutorStart_hook = Some(super::executor::executor_start);
+    PREV_RUN = pg_sys::ExecutorRun_hook;
+    pg_sys::ExecutorRun_hook = Some(super::executor::executor_run);
+    PREV_FINISH = pg_sys::ExecutorFinish_hook;
+    pg_sys::ExecutorFinish_hook = Some(super::executor::executor_finish);
+    PREV_END = pg_sys::ExecutorEnd_hook;
+    pg_sys::ExecutorEnd_hook = Some(super::executor::executor_end);
+    PREV_UTILITY = pg_sys::ProcessUtility_hook;
+    pg_sys::ProcessUtility_hook = Some(super::utility::process_utility);
+}
+
+#[inline(always)]
+pub(super) unsafe fn post_parse_analyze(
+    pstate: *mut pg_sys::ParseState,
+    query: *mut Query,
+    jstate: *mut pg_sys::JumbleState,
+) {
+    if let Some(prev) = PREV_ANALYZE {
+        prev(pstate, query, jstate);
+    }
+}
+
+#[inline(always)]
+pub(super) unsafe fn planner(
+    parse: *mut Query,
+    query_string: *const c_char,
+    cursor_options: c_int,
+    params: ParamListInfo,
+) -> *mut PlannedStmt {
+    match PREV_PLANNER {
+        Some(prev) => prev(parse, query_string, cursor_options, params),
+        None => std_planner(parse, query_string, cursor_options, params),
+    }
+}
+
+#[inline(always)]
+pub(super) unsafe fn executor_start(query_desc: *mut QueryDesc, eflags: c_int) {
+    match PREV_START {
+        Some(prev) => prev(query_desc, eflags),
+        None => std_executor_start(query_desc, eflags),
+    }
+}
+
+#[cfg(not(feature = "pg18"))]
+#[inline(always)]
+pub(super) unsafe fn executor_run(
+    query_desc: *mut QueryDesc,
+    direction: pg_sys::ScanDirection::Type,
+    count: u64,
+    execute_once: bool,
+) {
+    match PREV_RUN {
+        Some(prev) => prev(query_desc, direction, count, execute_once),
+        None => std_executor_run(query_desc, direction, count, execute_once),
+    }
+}
+
+#[cfg(feature = "pg18")]
+#[inline(always)]
+pub(super) unsafe fn executor_run(
+    query_desc: *mut QueryDesc,
+    direction: pg_sys::ScanDirection::Type,
+    count: u64,
+) {
+    match PREV_RUN {
+        Some(prev) => prev(query_desc, direction, count),
+        None => std_executor_run(query_desc, direction, count),
+    }
+}
+
+#[inline(always)]
+pub(super) unsafe fn executor_finish(query_desc: *mut QueryDesc) {
+    match PREV_FINISH {
+        Some(prev) => prev(query_desc),
+        None => std_executor_finish(query_desc),
+    }
+}
+
+#[inline(always)]
+pub(super) unsafe fn executor_end(query_desc: *mut QueryDesc) {
+    match PREV_END {
+        Some(prev) => prev(query_desc),
+        None => std_executor_end(query_desc),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub(super) unsafe fn process_utility(
+    pstmt: *mut PlannedStmt,
+    query_string: *const c_char,
+    read_only_tree: bool,
+    context: pg_sys::ProcessUtilityContext::Type,
+    params: ParamListInfo,
+    query_env: *mut QueryEnvironment,
+    dest: *mut DestReceiver,
+    qc: *mut QueryCompletion,
+) {
+    match PREV_UTILITY {
+        Some(prev) => prev(
+            pstmt,
+            query_string,
+            read_only_tree,
+            context,
+            params,
+            query_env,
+            dest,
+            qc,
+        ),
+        None => std_process_utility(
+            pstmt,
+            query_string,
+            read_only_tree,
+            context,
+            params,
+            query_env,
+            dest,
+            qc,
+        ),
+    }
+}

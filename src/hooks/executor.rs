@@ -1,0 +1,94 @@
+//! Executor hooks: total time and resource usage of each execution.
+//!
+//! Same rules as pg_stat_statements: ExecutorStart asks for `totaltime` instrumentation
+//! when the statement is tracked, ExecutorRun and ExecutorFinish count nesting, and
+//! ExecutorEnd records the execution (before chaining, while the executor state exists).
+
+use super::record::{self, Statement};
+use super::{chain, enabled, nesting_level, run_nested, shielded, NESTING};
+use crate::pg_raw;
+use crate::store::counters::Kind;
+use pgrx::pg_sys::{self, QueryDesc};
+use std::ffi::c_int;
+
+pub(super) unsafe extern "C-unwind" fn executor_start(query_desc: *mut QueryDesc, eflags: c_int) {
+    chain::executor_start(query_desc, eflags);
+    let qd = &mut *query_desc;
+    if crate::store::available()
+        && enabled(nesting_level())
+        && (*qd.plannedstmt).queryId != 0
+        && qd.totaltime.is_null()
+    {
+        // Allocate in the per-query context so it goes away at ExecutorEnd.
+        let old = pg_sys::CurrentMemoryContext;
+        pg_sys::CurrentMemoryContext = (*qd.estate).es_query_cxt;
+        qd.totaltime =
+            pg_raw::InstrAlloc(1, pg_sys::InstrumentOption::INSTRUMENT_ALL as c_int, false);
+        pg_sys::CurrentMemoryContext = old;
+    }
+}
+
+#[cfg(not(feature = "pg18"))]
+pub(super) unsafe extern "C-unwind" fn executor_run(
+    query_desc: *mut QueryDesc,
+    direction: pg_sys::ScanDirection::Type,
+    count: u64,
+    execute_once: bool,
+) {
+    run_nested(&NESTING, || {
+        chain::executor_run(query_desc, direction, count, execute_once)
+    });
+}
+
+#[cfg(feature = "pg18")]
+pub(super) unsafe extern "C-unwind" fn executor_run(
+    query_desc: *mut QueryDesc,
+    direction: pg_sys::ScanDirection::Type,
+    count: u64,
+) {
+    run_nested(&NESTING, || {
+        chain::executor_run(query_desc, direction, count)
+    });
+}
+
+pub(super) unsafe extern "C-unwind" fn executor_finish(query_desc: *mut QueryDesc) {
+    run_nested(&NESTING, || chain::executor_finish(query_desc));
+}
+
+pub(super) unsafe extern "C-unwind" fn executor_end(query_desc: *mut QueryDesc) {
+    let qd = &*query_desc;
+    let query_id = (*qd.plannedstmt).queryId as i64;
+    if query_id != 0 && !qd.totaltime.is_null() && enabled(nesting_level()) {
+        // Make sure the totals are final (several hook levels may do this; that is fine).
+        pg_raw::InstrEndLoop(qd.totaltime);
+        shielded((), || record_execution(qd, query_id));
+    }
+    chain::executor_end(query_desc);
+}
+
+fn record_execution(qd: &QueryDesc, query_id: i64) {
+    // SAFETY: ExecutorEnd has not run yet: plannedstmt, estate and totaltime are valid.
+    unsafe {
+        let estate = &*qd.estate;
+        let instr = &*qd.totaltime;
+        #[cfg(feature = "pg15")]
+        let rows = estate.es_processed;
+        #[cfg(not(feature = "pg15"))]
+        let rows = estate.es_total_processed;
+        let jit = estate.es_jit.as_ref().map(|j| &j.instr);
+        let usage = record::usage(rows, &instr.bufusage, &instr.walusage, jit);
+        let stmt = Statement {
+            source: qd.sourceText,
+            query_id,
+            location: (*qd.plannedstmt).stmt_location,
+            len: (*qd.plannedstmt).stmt_len,
+        };
+        record::record(
+            &stmt,
+            nesting_level() == 0,
+            Kind::Exec,
+            instr.total * 1000.0,
+            &usage,
+        );
+    }
+}

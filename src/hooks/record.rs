@@ -1,0 +1,188 @@
+//! Turning what a hook saw into a store update (pg_stat_statements' `pgss_store`).
+
+use crate::pg_raw;
+use crate::store::{
+    self,
+    counters::{JitUsage, Kind, Usage},
+    table::Key,
+};
+use pgrx::pg_sys;
+use std::ffi::c_char;
+
+/// The statement a hook is about: where its text is and its query id.
+#[derive(Clone, Copy)]
+pub(super) struct Statement {
+    pub source: *const c_char,
+    pub query_id: i64,
+    pub location: i32,
+    pub len: i32,
+}
+
+#[inline]
+fn key(query_id: i64, toplevel: bool) -> Key {
+    // SAFETY: plain reads of backend state.
+    unsafe {
+        Key::new(
+            pg_raw::GetUserId().into(),
+            pg_sys::MyDatabaseId.into(),
+            query_id,
+            toplevel,
+        )
+    }
+}
+
+/// The statement's own text within a possibly multi-statement source string, and where
+/// that text starts in the source.
+///
+/// # Safety
+/// `stmt.source` must be a valid NUL-terminated string.
+pub(super) unsafe fn statement_text<'a>(stmt: &Statement) -> (&'a [u8], i32) {
+    let (mut location, mut len) = (stmt.location, stmt.len);
+    let p = pg_raw::CleanQuerytext(stmt.source, &mut location, &mut len);
+    (
+        std::slice::from_raw_parts(p as *const u8, len.max(0) as usize),
+        location,
+    )
+}
+
+/// Adds one planning or execution to the statement's entry, creating the entry (with its
+/// plain text) if needed. Existing entry: shared lock, one spinlock, no allocation.
+pub(super) fn record(stmt: &Statement, toplevel: bool, kind: Kind, time_ms: f64, usage: &Usage) {
+    if stmt.query_id == 0 || stmt.source.is_null() {
+        return;
+    }
+    let key = key(stmt.query_id, toplevel);
+    let found = store::with_shared(|t, g| match t.find(&key, g) {
+        Some(e) => {
+            e.counters.lock().record(kind, time_ms, usage);
+            true
+        }
+        None => false,
+    });
+    if found != Some(false) {
+        return;
+    }
+    // SAFETY: the hooks pass PostgreSQL's source text, valid for the statement's duration.
+    let (text, _) = unsafe { statement_text(stmt) };
+    // SAFETY: plain reads of backend state and the clock.
+    let (encoding, now) = unsafe { (pg_raw::GetDatabaseEncoding(), pg_raw::GetCurrentTimestamp()) };
+    store::with_exclusive(|t, g| {
+        let ins = t.entry_or_insert(&key, text, encoding, false, now, g);
+        ins.entry.counters.lock().record(kind, time_ms, usage);
+    });
+}
+
+/// Makes sure the statement has an entry holding its normalized text, before it runs
+/// (pg_stat_statements' "sticky" entries).
+pub(super) fn remember_text(
+    stmt: &Statement,
+    toplevel: bool,
+    normalized: impl FnOnce() -> Vec<u8>,
+) {
+    if stmt.query_id == 0 || stmt.source.is_null() {
+        return;
+    }
+    let key = key(stmt.query_id, toplevel);
+    if store::with_shared(|t, g| t.find(&key, g).is_some()) != Some(false) {
+        return;
+    }
+    let text = normalized();
+    // SAFETY: plain reads of backend state and the clock.
+    let (encoding, now) = unsafe { (pg_raw::GetDatabaseEncoding(), pg_raw::GetCurrentTimestamp()) };
+    store::with_exclusive(|t, g| {
+        t.entry_or_insert(&key, &text, encoding, true, now, g);
+    });
+}
+
+/// Milliseconds in an `instr_time`.
+#[inline]
+fn ms(t: &pg_sys::instr_time) -> f64 {
+    #[cfg(feature = "pg15")]
+    {
+        t.tv_sec as f64 * 1000.0 + t.tv_nsec as f64 / 1_000_000.0
+    }
+    #[cfg(not(feature = "pg15"))]
+    {
+        t.ticks as f64 / 1_000_000.0
+    }
+}
+
+/// Converts PostgreSQL's buffer, WAL and JIT instrumentation into plain values.
+pub(super) fn usage(
+    rows: u64,
+    b: &pg_sys::BufferUsage,
+    w: &pg_sys::WalUsage,
+    jit: Option<&pg_sys::JitInstrumentation>,
+) -> Usage {
+    #[cfg(feature = "pg15")]
+    let (read_time, write_time) = (ms(&b.blk_read_time), ms(&b.blk_write_time));
+    // PostgreSQL 17 split block I/O time into shared and local; PostgreSQL 15's
+    // blk_read_time / blk_write_time counted both.
+    #[cfg(not(feature = "pg15"))]
+    let (read_time, write_time) = (
+        ms(&b.shared_blk_read_time) + ms(&b.local_blk_read_time),
+        ms(&b.shared_blk_write_time) + ms(&b.local_blk_write_time),
+    );
+    Usage {
+        rows,
+        shared_blks_hit: b.shared_blks_hit,
+        shared_blks_read: b.shared_blks_read,
+        shared_blks_dirtied: b.shared_blks_dirtied,
+        shared_blks_written: b.shared_blks_written,
+        local_blks_hit: b.local_blks_hit,
+        local_blks_read: b.local_blks_read,
+        local_blks_dirtied: b.local_blks_dirtied,
+        local_blks_written: b.local_blks_written,
+        temp_blks_read: b.temp_blks_read,
+        temp_blks_written: b.temp_blks_written,
+        blk_read_time: read_time,
+        blk_write_time: write_time,
+        temp_blk_read_time: ms(&b.temp_blk_read_time),
+        temp_blk_write_time: ms(&b.temp_blk_write_time),
+        wal_records: w.wal_records,
+        wal_fpi: w.wal_fpi,
+        wal_bytes: w.wal_bytes,
+        jit: jit.map(|j| JitUsage {
+            functions: j.created_functions as i64,
+            generation_time: ms(&j.generation_counter),
+            inlining_time: ms(&j.inlining_counter),
+            optimization_time: ms(&j.optimization_counter),
+            emission_time: ms(&j.emission_counter),
+        }),
+    }
+}
+
+/// Buffer and WAL counters accumulated since `start` (for planning and utility commands,
+/// which have no executor instrumentation).
+pub(super) struct UsageStart {
+    buffers: pg_sys::BufferUsage,
+    wal: pg_sys::WalUsage,
+    clock: std::time::Instant,
+}
+
+impl UsageStart {
+    #[inline]
+    pub fn now() -> Self {
+        // SAFETY: plain copies of backend-local counters.
+        unsafe {
+            UsageStart {
+                buffers: pg_sys::pgBufferUsage,
+                wal: pg_sys::pgWalUsage,
+                clock: std::time::Instant::now(),
+            }
+        }
+    }
+
+    /// Elapsed milliseconds and the usage since `self`.
+    pub fn finish(&self, rows: u64) -> (f64, Usage) {
+        let elapsed = self.clock.elapsed().as_secs_f64() * 1000.0;
+        // SAFETY: zeroed C structs filled by PostgreSQL's own difference functions.
+        unsafe {
+            let mut b: pg_sys::BufferUsage = std::mem::zeroed();
+            let mut w: pg_sys::WalUsage = std::mem::zeroed();
+            pg_raw::BufferUsageAccumDiff(&mut b, &raw const pg_sys::pgBufferUsage, &self.buffers);
+            pg_raw::WalUsageAccumDiff(&mut w, &raw const pg_sys::pgWalUsage, &self.wal);
+            (elapsed, usage(rows, &b, &w, None))
+        }
+    }
+}

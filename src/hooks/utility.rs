@@ -1,0 +1,99 @@
+//! ProcessUtility hook: utility commands (DDL, COPY, SET, VACUUM, ...).
+
+use super::record::{self, Statement, UsageStart};
+use super::{chain, enabled, nesting_level, run_nested, shielded, NESTING};
+use crate::store::counters::Kind;
+use pgrx::pg_sys::{
+    self, CommandTag, DestReceiver, NodeTag, ParamListInfo, PlannedStmt, QueryCompletion,
+    QueryEnvironment,
+};
+use std::ffi::c_char;
+
+#[inline]
+unsafe fn is(node: *const pg_sys::Node, tag: NodeTag) -> bool {
+    !node.is_null() && (*node).type_ == tag
+}
+
+/// EXECUTE and PREPARE are never recorded as themselves: an EXECUTE's cost goes to the
+/// prepared statement through the executor hooks. PostgreSQL 15 and 16 also leave out
+/// DEALLOCATE, as pg_stat_statements does there.
+unsafe fn recorded_utility(node: *const pg_sys::Node) -> bool {
+    let prepared = is(node, NodeTag::T_ExecuteStmt) || is(node, NodeTag::T_PrepareStmt);
+    #[cfg(not(any(feature = "pg17", feature = "pg18")))]
+    let prepared = prepared || is(node, NodeTag::T_DeallocateStmt);
+    !prepared
+}
+
+/// Rows pg_stat_statements counts for a utility command: COPY, FETCH, CREATE TABLE AS /
+/// SELECT INTO and REFRESH MATERIALIZED VIEW.
+unsafe fn utility_rows(qc: *const QueryCompletion) -> u64 {
+    match qc.as_ref() {
+        Some(qc)
+            if matches!(
+                qc.commandTag,
+                CommandTag::CMDTAG_COPY
+                    | CommandTag::CMDTAG_FETCH
+                    | CommandTag::CMDTAG_SELECT
+                    | CommandTag::CMDTAG_REFRESH_MATERIALIZED_VIEW
+            ) =>
+        {
+            qc.nprocessed
+        }
+        _ => 0,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) unsafe extern "C-unwind" fn process_utility(
+    pstmt: *mut PlannedStmt,
+    query_string: *const c_char,
+    read_only_tree: bool,
+    context: pg_sys::ProcessUtilityContext::Type,
+    params: ParamListInfo,
+    query_env: *mut QueryEnvironment,
+    dest: *mut DestReceiver,
+    qc: *mut QueryCompletion,
+) {
+    let parsetree = (*pstmt).utilityStmt;
+    // Copy what we need now: after a ROLLBACK or similar, *pstmt may have been freed.
+    let stmt = Statement {
+        source: query_string,
+        query_id: (*pstmt).queryId as i64,
+        location: (*pstmt).stmt_location,
+        len: (*pstmt).stmt_len,
+    };
+    let call = || {
+        chain::process_utility(
+            pstmt,
+            query_string,
+            read_only_tree,
+            context,
+            params,
+            query_env,
+            dest,
+            qc,
+        )
+    };
+    let tracked =
+        crate::store::available() && crate::guc::TRACK_UTILITY.get() && enabled(nesting_level());
+
+    if tracked && recorded_utility(parsetree) {
+        let start = UsageStart::now();
+        run_nested(&NESTING, call);
+        let (ms, usage) = start.finish(utility_rows(qc));
+        shielded((), || {
+            record::record(&stmt, nesting_level() == 0, Kind::Exec, ms, &usage)
+        });
+        return;
+    }
+
+    // From PostgreSQL 17, every utility but EXECUTE and PREPARE nests even when not
+    // recorded, so that statements it runs are not taken for top-level ones; PostgreSQL 15
+    // and 16 nest only recorded utilities.
+    #[cfg(any(feature = "pg17", feature = "pg18"))]
+    if !is(parsetree, NodeTag::T_ExecuteStmt) && !is(parsetree, NodeTag::T_PrepareStmt) {
+        run_nested(&NESTING, call);
+        return;
+    }
+    call();
+}

@@ -1,0 +1,35 @@
+//! PostgreSQL functions called on the per-statement path without pgrx's guard.
+//!
+//! pgrx wraps every `pg_sys` function in a `sigsetjmp` boundary that turns an error into a
+//! Rust panic. On the hot path that costs instructions for nothing: these functions do not
+//! raise errors in practice (lock bookkeeping, pointer arithmetic, clock reads), and where
+//! one could (an allocation failing), the callers are plain old frames that an error may
+//! longjmp through, exactly as through pg_stat_statements' C code.
+
+use pgrx::pg_sys::{BufferUsage, Instrumentation, LWLock, Oid, TimestampTz, WalUsage};
+use std::ffi::{c_char, c_int};
+
+unsafe extern "C" {
+    pub fn GetUserId() -> Oid;
+    pub fn GetDatabaseEncoding() -> c_int;
+    pub fn GetCurrentTimestamp() -> TimestampTz;
+    pub fn LWLockAcquire(lock: *mut LWLock, mode: u32) -> bool;
+    pub fn LWLockRelease(lock: *mut LWLock);
+    pub fn InstrAlloc(
+        n: c_int,
+        instrument_options: c_int,
+        async_mode: bool,
+    ) -> *mut Instrumentation;
+    pub fn InstrEndLoop(instr: *mut Instrumentation);
+    pub fn CleanQuerytext(
+        query: *const c_char,
+        location: *mut c_int,
+        len: *mut c_int,
+    ) -> *const c_char;
+    pub fn BufferUsageAccumDiff(
+        dst: *mut BufferUsage,
+        add: *const BufferUsage,
+        sub: *const BufferUsage,
+    );
+    pub fn WalUsageAccumDiff(dst: *mut WalUsage, add: *const WalUsage, sub: *const WalUsage);
+}

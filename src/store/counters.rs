@@ -1,0 +1,286 @@
+//! Per-statement counters and their arithmetic (pure Rust).
+//!
+//! The meaning of every field is pg_stat_statements' on PostgreSQL 15 (`Counters` in
+//! pg_stat_statements.c): `calls` counts completed executions, times are milliseconds,
+//! the variance is kept with Welford's method and reported as a population stddev.
+
+use bytemuck::{Pod, Zeroable};
+
+/// Planning or execution: the two kinds of timing an entry keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Plan = 0,
+    Exec = 1,
+}
+
+/// Usage-count bookkeeping for eviction, as pg_stat_statements does it.
+pub const USAGE_INIT: f64 = 1.0;
+pub const USAGE_EXEC: f64 = 1.0;
+pub const USAGE_DECREASE_FACTOR: f64 = 0.99;
+pub const STICKY_DECREASE_FACTOR: f64 = 0.50;
+pub const ASSUMED_MEDIAN_INIT: f64 = 10.0;
+
+/// Resources one planning or execution used, already converted to plain values.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Usage {
+    pub rows: u64,
+    pub shared_blks_hit: i64,
+    pub shared_blks_read: i64,
+    pub shared_blks_dirtied: i64,
+    pub shared_blks_written: i64,
+    pub local_blks_hit: i64,
+    pub local_blks_read: i64,
+    pub local_blks_dirtied: i64,
+    pub local_blks_written: i64,
+    pub temp_blks_read: i64,
+    pub temp_blks_written: i64,
+    pub blk_read_time: f64,
+    pub blk_write_time: f64,
+    pub temp_blk_read_time: f64,
+    pub temp_blk_write_time: f64,
+    pub wal_records: i64,
+    pub wal_fpi: i64,
+    pub wal_bytes: u64,
+    pub jit: Option<JitUsage>,
+}
+
+/// JIT work of one execution (milliseconds).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct JitUsage {
+    pub functions: i64,
+    pub generation_time: f64,
+    pub inlining_time: f64,
+    pub optimization_time: f64,
+    pub emission_time: f64,
+}
+
+/// The counters of one entry. Plain old data: it lives in shared memory and is written to
+/// the stats file as bytes, so every field is 8 bytes wide and there is no padding.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Pod, Zeroable)]
+pub struct Counters {
+    pub calls: [i64; 2],
+    pub total_time: [f64; 2],
+    pub min_time: [f64; 2],
+    pub max_time: [f64; 2],
+    pub mean_time: [f64; 2],
+    pub sum_var_time: [f64; 2],
+    pub rows: i64,
+    pub shared_blks_hit: i64,
+    pub shared_blks_read: i64,
+    pub shared_blks_dirtied: i64,
+    pub shared_blks_written: i64,
+    pub local_blks_hit: i64,
+    pub local_blks_read: i64,
+    pub local_blks_dirtied: i64,
+    pub local_blks_written: i64,
+    pub temp_blks_read: i64,
+    pub temp_blks_written: i64,
+    pub blk_read_time: f64,
+    pub blk_write_time: f64,
+    pub temp_blk_read_time: f64,
+    pub temp_blk_write_time: f64,
+    pub usage: f64,
+    pub wal_records: i64,
+    pub wal_fpi: i64,
+    pub wal_bytes: u64,
+    pub jit_functions: i64,
+    pub jit_generation_time: f64,
+    pub jit_inlining_count: i64,
+    pub jit_inlining_time: f64,
+    pub jit_optimization_count: i64,
+    pub jit_optimization_time: f64,
+    pub jit_emission_count: i64,
+    pub jit_emission_time: f64,
+}
+
+impl Counters {
+    /// A new entry's counters. A "sticky" entry (created at parse analysis, before any
+    /// execution) starts at the median usage so that it survives until its first run.
+    pub fn new(initial_usage: f64) -> Self {
+        Counters {
+            usage: initial_usage,
+            ..Zeroable::zeroed()
+        }
+    }
+
+    /// Never planned nor executed: only its text is known yet.
+    pub fn is_sticky(&self) -> bool {
+        self.calls[0] + self.calls[1] == 0
+    }
+
+    /// Adds one planning or execution. Allocates nothing.
+    pub fn record(&mut self, kind: Kind, time_ms: f64, u: &Usage) {
+        let k = kind as usize;
+        if self.is_sticky() {
+            self.usage = USAGE_INIT;
+        }
+        self.calls[k] += 1;
+        self.total_time[k] += time_ms;
+        if self.calls[k] == 1 {
+            self.min_time[k] = time_ms;
+            self.max_time[k] = time_ms;
+            self.mean_time[k] = time_ms;
+        } else {
+            // Welford's method, exactly as pg_stat_statements.
+            let old_mean = self.mean_time[k];
+            self.mean_time[k] += (time_ms - old_mean) / self.calls[k] as f64;
+            self.sum_var_time[k] += (time_ms - old_mean) * (time_ms - self.mean_time[k]);
+            if self.min_time[k] > time_ms {
+                self.min_time[k] = time_ms;
+            }
+            if self.max_time[k] < time_ms {
+                self.max_time[k] = time_ms;
+            }
+        }
+        self.rows += u.rows as i64;
+        self.shared_blks_hit += u.shared_blks_hit;
+        self.shared_blks_read += u.shared_blks_read;
+        self.shared_blks_dirtied += u.shared_blks_dirtied;
+        self.shared_blks_written += u.shared_blks_written;
+        self.local_blks_hit += u.local_blks_hit;
+        self.local_blks_read += u.local_blks_read;
+        self.local_blks_dirtied += u.local_blks_dirtied;
+        self.local_blks_written += u.local_blks_written;
+        self.temp_blks_read += u.temp_blks_read;
+        self.temp_blks_written += u.temp_blks_written;
+        self.blk_read_time += u.blk_read_time;
+        self.blk_write_time += u.blk_write_time;
+        self.temp_blk_read_time += u.temp_blk_read_time;
+        self.temp_blk_write_time += u.temp_blk_write_time;
+        self.usage += USAGE_EXEC;
+        self.wal_records += u.wal_records;
+        self.wal_fpi += u.wal_fpi;
+        self.wal_bytes = self.wal_bytes.wrapping_add(u.wal_bytes);
+        if let Some(j) = &u.jit {
+            self.jit_functions += j.functions;
+            self.jit_generation_time += j.generation_time;
+            if j.inlining_time != 0.0 {
+                self.jit_inlining_count += 1;
+            }
+            self.jit_inlining_time += j.inlining_time;
+            if j.optimization_time != 0.0 {
+                self.jit_optimization_count += 1;
+            }
+            self.jit_optimization_time += j.optimization_time;
+            if j.emission_time != 0.0 {
+                self.jit_emission_count += 1;
+            }
+            self.jit_emission_time += j.emission_time;
+        }
+    }
+
+    /// Population standard deviation of the planning or execution time (0 below 2 calls).
+    pub fn stddev(&self, kind: Kind) -> f64 {
+        let k = kind as usize;
+        if self.calls[k] > 1 {
+            (self.sum_var_time[k] / self.calls[k] as f64).sqrt()
+        } else {
+            0.0
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exec(c: &mut Counters, ms: f64) {
+        c.record(
+            Kind::Exec,
+            ms,
+            &Usage {
+                rows: 1,
+                ..Default::default()
+            },
+        );
+    }
+
+    #[test]
+    fn min_max_mean_stddev_match_direct_computation() {
+        let samples = [3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0];
+        let mut c = Counters::new(USAGE_INIT);
+        for s in samples {
+            exec(&mut c, s);
+        }
+        let n = samples.len() as f64;
+        let mean = samples.iter().sum::<f64>() / n;
+        let var = samples.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
+        assert_eq!(c.calls[1], 8);
+        assert_eq!(c.rows, 8);
+        assert_eq!(c.min_time[1], 1.0);
+        assert_eq!(c.max_time[1], 9.0);
+        assert!((c.mean_time[1] - mean).abs() < 1e-12);
+        assert!((c.stddev(Kind::Exec) - var.sqrt()).abs() < 1e-12);
+        assert!((c.total_time[1] - 31.0).abs() < 1e-12);
+        assert_eq!(c.calls[0], 0);
+    }
+
+    #[test]
+    fn single_call_has_zero_stddev() {
+        let mut c = Counters::new(USAGE_INIT);
+        exec(&mut c, 7.5);
+        assert_eq!(c.stddev(Kind::Exec), 0.0);
+        assert_eq!(c.min_time[1], 7.5);
+        assert_eq!(c.mean_time[1], 7.5);
+    }
+
+    #[test]
+    fn sticky_until_first_call_then_usage_restarts() {
+        let mut c = Counters::new(ASSUMED_MEDIAN_INIT);
+        assert!(c.is_sticky());
+        c.record(Kind::Plan, 0.5, &Usage::default());
+        assert!(!c.is_sticky());
+        assert_eq!(c.usage, USAGE_INIT + USAGE_EXEC);
+    }
+
+    #[test]
+    fn jit_counts_only_nonzero_phases() {
+        let mut c = Counters::new(USAGE_INIT);
+        let jit = JitUsage {
+            functions: 3,
+            generation_time: 1.0,
+            inlining_time: 0.0,
+            optimization_time: 2.0,
+            emission_time: 0.5,
+        };
+        c.record(
+            Kind::Exec,
+            1.0,
+            &Usage {
+                jit: Some(jit),
+                ..Default::default()
+            },
+        );
+        assert_eq!(c.jit_functions, 3);
+        assert_eq!(c.jit_inlining_count, 0);
+        assert_eq!(c.jit_optimization_count, 1);
+        assert_eq!(c.jit_emission_count, 1);
+    }
+
+    #[test]
+    fn block_and_wal_counters_accumulate() {
+        let mut c = Counters::new(USAGE_INIT);
+        let u = Usage {
+            shared_blks_hit: 10,
+            temp_blks_written: 2,
+            wal_bytes: 100,
+            wal_records: 1,
+            blk_read_time: 0.25,
+            ..Default::default()
+        };
+        c.record(Kind::Exec, 1.0, &u);
+        c.record(Kind::Exec, 1.0, &u);
+        assert_eq!(c.shared_blks_hit, 20);
+        assert_eq!(c.temp_blks_written, 4);
+        assert_eq!(c.wal_bytes, 200);
+        assert_eq!(c.wal_records, 2);
+        assert_eq!(c.blk_read_time, 0.5);
+    }
+
+    #[test]
+    fn counters_have_no_padding() {
+        // Pod derive already refuses padding; this documents the size the store budgets for.
+        assert_eq!(std::mem::size_of::<Counters>() % 8, 0);
+    }
+}

@@ -1,0 +1,731 @@
+//! The statement table: a fixed-size hash table and text arena in one block of memory.
+//!
+//! See the module documentation of `store` for the layout and the locking protocol. This
+//! file knows nothing about PostgreSQL: the block can be shared memory or, in tests, a plain
+//! heap allocation, and the lock modes are proven by the [`Shared`] / [`Exclusive`] tokens
+//! that only the lock layer (or a test) can create.
+
+use super::counters::{
+    Counters, ASSUMED_MEDIAN_INIT, STICKY_DECREASE_FACTOR, USAGE_DECREASE_FACTOR, USAGE_INIT,
+};
+use super::spinlock::SpinLock;
+use bytemuck::{Pod, Zeroable};
+use std::cell::UnsafeCell;
+use std::marker::PhantomData;
+
+/// Identity of an entry, as pg_stat_statements keys its hash table.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Pod, Zeroable)]
+pub struct Key {
+    pub userid: u32,
+    pub dbid: u32,
+    pub queryid: i64,
+    toplevel: u32,
+    _pad: u32,
+}
+
+impl Key {
+    pub fn new(userid: u32, dbid: u32, queryid: i64, toplevel: bool) -> Self {
+        Key {
+            userid,
+            dbid,
+            queryid,
+            toplevel: toplevel as u32,
+            _pad: 0,
+        }
+    }
+    pub fn toplevel(&self) -> bool {
+        self.toplevel != 0
+    }
+    fn hash(&self) -> u64 {
+        // splitmix64 finalizer over the fields: cheap, and good enough for query ids that
+        // are already hashes.
+        let mut z = (self.queryid as u64)
+            ^ ((self.userid as u64) << 32 | self.dbid as u64).rotate_left(17)
+            ^ (self.toplevel as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+/// Text length meaning "no text stored" (dropped for lack of room); shown as NULL.
+pub const NO_TEXT: u32 = u32::MAX;
+
+/// What changes only under the exclusive lock.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, Pod, Zeroable)]
+pub struct EntryMeta {
+    pub key: Key,
+    pub text_off: u32,
+    pub text_len: u32,
+    pub encoding: i32,
+    pub in_use: u32,
+}
+
+#[repr(C)]
+pub struct Entry {
+    meta: UnsafeCell<EntryMeta>,
+    pub counters: SpinLock<Counters>,
+}
+
+impl Entry {
+    /// The entry's identity and text reference. Needs at least the shared lock.
+    pub fn meta(&self, _: &Shared) -> EntryMeta {
+        // SAFETY: meta only changes under the exclusive lock, which excludes the caller.
+        unsafe { *self.meta.get() }
+    }
+}
+
+/// Store-wide statistics (`vitals.info`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Pod, Zeroable)]
+pub struct GlobalStats {
+    /// Times entries were evicted to make room (pg_stat_statements' `dealloc`).
+    pub dealloc: i64,
+    /// Entries evicted in all.
+    pub entries_evicted: i64,
+    /// Query texts not kept because the text arena had no room even after eviction.
+    pub texts_dropped: i64,
+    /// When all statistics were last reset (TimestampTz).
+    pub stats_reset: i64,
+    /// When an eviction last happened (TimestampTz, 0 = never).
+    pub last_dealloc: i64,
+}
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, Pod, Zeroable)]
+struct TableState {
+    count: u64,
+    free_top: u64,
+    text_used: u64,
+    cur_median_usage: f64,
+}
+
+#[repr(C)]
+struct Header {
+    magic: u64,
+    max: u64,
+    index_cap: u64,
+    text_cap: u64,
+    state: UnsafeCell<TableState>,
+    stats: SpinLock<GlobalStats>,
+}
+
+const MAGIC: u64 = 0x7067_7669_7461_6c31; // "pgvital1"
+const EMPTY: u32 = u32::MAX;
+
+/// Proof that the caller holds the store lock in shared (or exclusive) mode.
+pub struct Shared<'a>(PhantomData<&'a ()>);
+/// Proof that the caller holds the store lock in exclusive mode.
+pub struct Exclusive<'a>(Shared<'a>);
+
+impl Shared<'_> {
+    /// # Safety
+    /// The caller must hold the store's lock at least in shared mode while the token lives.
+    pub unsafe fn assume() -> Self {
+        Shared(PhantomData)
+    }
+}
+impl Exclusive<'_> {
+    /// # Safety
+    /// The caller must hold the store's lock in exclusive mode while the token lives.
+    pub unsafe fn assume() -> Self {
+        Exclusive(Shared(PhantomData))
+    }
+}
+impl<'a> std::ops::Deref for Exclusive<'a> {
+    type Target = Shared<'a>;
+    fn deref(&self) -> &Shared<'a> {
+        &self.0
+    }
+}
+
+/// Sizes of the parts of the block, computed the same way by the postmaster when it asks
+/// for shared memory and by every backend that attaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    pub max: usize,
+    pub index_cap: usize,
+    pub text_cap: usize,
+}
+
+/// Text arena bytes budgeted per entry (the mean length pg_stat_statements assumes).
+pub const TEXT_BYTES_PER_ENTRY: usize = 1024;
+
+const fn align(n: usize, to: usize) -> usize {
+    n.div_ceil(to) * to
+}
+
+impl Layout {
+    pub fn new(max: usize) -> Self {
+        Layout {
+            max,
+            index_cap: (max * 2).next_power_of_two(),
+            text_cap: max * TEXT_BYTES_PER_ENTRY,
+        }
+    }
+    fn index_off(&self) -> usize {
+        align(std::mem::size_of::<Header>(), 64)
+    }
+    fn free_off(&self) -> usize {
+        align(self.index_off() + self.index_cap * 4, 64)
+    }
+    fn entries_off(&self) -> usize {
+        align(self.free_off() + self.max * 4, 64)
+    }
+    fn text_off(&self) -> usize {
+        align(
+            self.entries_off() + self.max * std::mem::size_of::<Entry>(),
+            64,
+        )
+    }
+    /// Bytes of the whole block.
+    pub fn size(&self) -> usize {
+        align(self.text_off() + self.text_cap, 64)
+    }
+    /// Bytes one entry takes, not counting its text.
+    pub fn entry_size() -> usize {
+        std::mem::size_of::<Entry>()
+    }
+}
+
+/// A view of the block. Cheap to copy; all state lives in the block.
+#[derive(Clone, Copy)]
+pub struct Table {
+    base: *mut u8,
+    layout: Layout,
+}
+
+// SAFETY: the block is designed for concurrent use under the documented protocol.
+unsafe impl Send for Table {}
+unsafe impl Sync for Table {}
+
+/// Outcome of [`Table::entry_or_insert`].
+pub struct Inserted<'a> {
+    pub entry: &'a Entry,
+    /// False when the entry already existed (someone else created it meanwhile).
+    pub created: bool,
+}
+
+impl Table {
+    /// Attaches to a block, initializing it if `init`.
+    ///
+    /// # Safety
+    /// `base` must point to `layout.size()` bytes, 64-byte aligned, that stay mapped for the
+    /// life of the process; `init` must be true exactly once, before any other use.
+    pub unsafe fn attach(base: *mut u8, layout: Layout, init: bool, now: i64) -> Table {
+        let t = Table { base, layout };
+        if init {
+            std::ptr::write_bytes(base, 0, layout.size());
+            let h = base as *mut Header;
+            (*h).magic = MAGIC;
+            (*h).max = layout.max as u64;
+            (*h).index_cap = layout.index_cap as u64;
+            (*h).text_cap = layout.text_cap as u64;
+            let st = &mut *(*h).state.get();
+            st.cur_median_usage = ASSUMED_MEDIAN_INIT;
+            (*h).stats.reset(GlobalStats {
+                stats_reset: now,
+                ..Default::default()
+            });
+            for i in 0..layout.index_cap {
+                *t.index_ptr(i) = EMPTY;
+            }
+            t.reset_free_list(st);
+        }
+        debug_assert_eq!((*(base as *const Header)).magic, MAGIC);
+        t
+    }
+
+    pub fn layout(&self) -> Layout {
+        self.layout
+    }
+
+    fn header(&self) -> &Header {
+        // SAFETY: attach() guarantees the block holds an initialized header.
+        unsafe { &*(self.base as *const Header) }
+    }
+    fn state(&self, _: &Shared) -> TableState {
+        // SAFETY: state changes only under the exclusive lock.
+        unsafe { *self.header().state.get() }
+    }
+    #[allow(clippy::mut_from_ref)]
+    fn state_mut(&self, _: &Exclusive) -> &mut TableState {
+        // SAFETY: the exclusive lock excludes every other reader and writer.
+        unsafe { &mut *self.header().state.get() }
+    }
+    fn index_ptr(&self, i: usize) -> *mut u32 {
+        debug_assert!(i < self.layout.index_cap);
+        // SAFETY: in bounds of the index array.
+        unsafe { (self.base.add(self.layout.index_off()) as *mut u32).add(i) }
+    }
+    fn free_ptr(&self, i: usize) -> *mut u32 {
+        debug_assert!(i < self.layout.max);
+        // SAFETY: in bounds of the free-slot stack.
+        unsafe { (self.base.add(self.layout.free_off()) as *mut u32).add(i) }
+    }
+    fn entry(&self, slot: usize) -> &Entry {
+        debug_assert!(slot < self.layout.max);
+        // SAFETY: in bounds of the entry array; entries are zero-initialized plain data.
+        unsafe { &*(self.base.add(self.layout.entries_off()) as *const Entry).add(slot) }
+    }
+    fn text_base(&self) -> *mut u8 {
+        // SAFETY: start of the text arena, inside the block.
+        unsafe { self.base.add(self.layout.text_off()) }
+    }
+
+    fn reset_free_list(&self, st: &mut TableState) {
+        for i in 0..self.layout.max {
+            // SAFETY: exclusive access (init or exclusive lock); slots pushed high to low so
+            // that slot 0 is used first.
+            unsafe { *self.free_ptr(i) = (self.layout.max - 1 - i) as u32 };
+        }
+        st.free_top = self.layout.max as u64;
+        st.count = 0;
+    }
+
+    pub fn stats(&self) -> &SpinLock<GlobalStats> {
+        &self.header().stats
+    }
+
+    pub fn count(&self, g: &Shared) -> usize {
+        self.state(g).count as usize
+    }
+
+    pub fn text_bytes_used(&self, g: &Shared) -> usize {
+        self.state(g).text_used as usize
+    }
+
+    /// Probe position of `key`: Ok(index position holding it) or Err(first empty position).
+    fn probe(&self, key: &Key) -> Result<usize, usize> {
+        let mask = self.layout.index_cap - 1;
+        let mut pos = key.hash() as usize & mask;
+        loop {
+            // SAFETY: index cells change only under the exclusive lock; callers hold a lock.
+            let slot = unsafe { *self.index_ptr(pos) };
+            if slot == EMPTY {
+                return Err(pos);
+            }
+            // SAFETY: as above, for the entry's meta.
+            let m = unsafe { &*self.entry(slot as usize).meta.get() };
+            if m.key == *key {
+                return Ok(pos);
+            }
+            pos = (pos + 1) & mask;
+        }
+    }
+
+    /// Looks an entry up. The hot path: no allocation, no exclusive lock.
+    #[inline]
+    pub fn find<'a>(&'a self, key: &Key, _: &Shared) -> Option<&'a Entry> {
+        self.probe(key).ok().map(|pos| {
+            // SAFETY: see probe().
+            let slot = unsafe { *self.index_ptr(pos) };
+            self.entry(slot as usize)
+        })
+    }
+
+    /// The stored text of an entry, if it has one.
+    pub fn text<'a>(&'a self, meta: &EntryMeta, _: &Shared) -> Option<&'a [u8]> {
+        if meta.text_len == NO_TEXT {
+            return None;
+        }
+        let (off, len) = (meta.text_off as usize, meta.text_len as usize);
+        if off + len > self.layout.text_cap {
+            return None;
+        }
+        // SAFETY: in bounds; texts are written only under the exclusive lock.
+        Some(unsafe { std::slice::from_raw_parts(self.text_base().add(off), len) })
+    }
+
+    /// Every entry in use, in slot order.
+    pub fn entries<'a>(
+        &'a self,
+        g: &'a Shared,
+    ) -> impl Iterator<Item = (EntryMeta, &'a Entry)> + 'a {
+        (0..self.layout.max).filter_map(move |slot| {
+            let e = self.entry(slot);
+            let m = e.meta(g);
+            (m.in_use != 0).then_some((m, e))
+        })
+    }
+
+    /// Finds or creates the entry for `key`, evicting the least-used entries when the table
+    /// or the text arena is full. `sticky` entries (text known, never run) start at the
+    /// median usage so that they survive until their first execution.
+    pub fn entry_or_insert<'a>(
+        &'a self,
+        key: &Key,
+        text: &[u8],
+        encoding: i32,
+        sticky: bool,
+        now: i64,
+        g: &Exclusive,
+    ) -> Inserted<'a> {
+        if let Some(e) = self.find(key, g) {
+            return Inserted {
+                entry: e,
+                created: false,
+            };
+        }
+        while self.state(g).count as usize >= self.layout.max {
+            self.evict(now, g);
+        }
+        let (text_off, text_len) = self.store_text(text, now, g);
+        let st = self.state_mut(g);
+        st.free_top -= 1;
+        // SAFETY: exclusive lock; free_top was > 0 because count < max.
+        let slot = unsafe { *self.free_ptr(st.free_top as usize) } as usize;
+        st.count += 1;
+        let usage = if sticky {
+            st.cur_median_usage
+        } else {
+            USAGE_INIT
+        };
+        let e = self.entry(slot);
+        // SAFETY: exclusive lock; the slot was free, nobody references it.
+        unsafe {
+            *e.meta.get() = EntryMeta {
+                key: *key,
+                text_off,
+                text_len,
+                encoding,
+                in_use: 1,
+            };
+        }
+        e.counters.reset(Counters::new(usage));
+        let pos = self.probe(key).expect_err("key was absent");
+        // SAFETY: exclusive lock.
+        unsafe { *self.index_ptr(pos) = slot as u32 };
+        Inserted {
+            entry: e,
+            created: true,
+        }
+    }
+
+    /// Copies a text into the arena, compacting and then evicting when it has no room.
+    fn store_text(&self, text: &[u8], now: i64, g: &Exclusive) -> (u32, u32) {
+        let cap = self.layout.text_cap;
+        if text.len() > cap {
+            self.stats().lock().texts_dropped += 1;
+            return (0, NO_TEXT);
+        }
+        for _ in 0..64 {
+            let used = self.state(g).text_used as usize;
+            if used + text.len() <= cap {
+                // SAFETY: exclusive lock; in bounds as checked.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(
+                        text.as_ptr(),
+                        self.text_base().add(used),
+                        text.len(),
+                    )
+                };
+                self.state_mut(g).text_used += text.len() as u64;
+                return (used as u32, text.len() as u32);
+            }
+            if !self.compact_texts(g) {
+                if self.state(g).count == 0 {
+                    break;
+                }
+                self.evict(now, g);
+            }
+        }
+        self.stats().lock().texts_dropped += 1;
+        (0, NO_TEXT)
+    }
+
+    /// Moves the live texts to the start of the arena. Returns whether it freed anything.
+    fn compact_texts(&self, g: &Exclusive) -> bool {
+        let mut live: Vec<(u32, usize)> = Vec::with_capacity(self.state(g).count as usize);
+        for slot in 0..self.layout.max {
+            let m = self.entry(slot).meta(g);
+            if m.in_use != 0 && m.text_len != NO_TEXT {
+                live.push((m.text_off, slot));
+            }
+        }
+        live.sort_unstable();
+        let mut next = 0usize;
+        for (off, slot) in live {
+            let e = self.entry(slot);
+            // SAFETY: exclusive lock: no one reads texts or metas meanwhile. Ranges may
+            // overlap (moving down), hence copy() not copy_nonoverlapping().
+            unsafe {
+                let m = &mut *e.meta.get();
+                if off as usize != next {
+                    std::ptr::copy(
+                        self.text_base().add(off as usize),
+                        self.text_base().add(next),
+                        m.text_len as usize,
+                    );
+                    m.text_off = next as u32;
+                }
+                next += m.text_len as usize;
+            }
+        }
+        let st = self.state_mut(g);
+        let freed = st.text_used as usize != next;
+        st.text_used = next as u64;
+        freed
+    }
+
+    /// Evicts the least-used 5% of the entries (at least 10), decaying every entry's
+    /// usage first: pg_stat_statements' `entry_dealloc`. Sticky entries decay faster.
+    pub fn evict(&self, now: i64, g: &Exclusive) {
+        let mut usages: Vec<(f64, usize)> = Vec::with_capacity(self.state(g).count as usize);
+        for slot in 0..self.layout.max {
+            let e = self.entry(slot);
+            if e.meta(g).in_use == 0 {
+                continue;
+            }
+            let mut c = e.counters.lock();
+            c.usage *= if c.is_sticky() {
+                STICKY_DECREASE_FACTOR
+            } else {
+                USAGE_DECREASE_FACTOR
+            };
+            usages.push((c.usage, slot));
+        }
+        if usages.is_empty() {
+            return;
+        }
+        usages.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        self.state_mut(g).cur_median_usage = usages[usages.len() / 2].0;
+        let victims = (usages.len() * 5 / 100).max(10).min(usages.len());
+        for &(_, slot) in &usages[..victims] {
+            let key = self.entry(slot).meta(g).key;
+            self.remove(&key, g);
+        }
+        let mut s = self.stats().lock();
+        s.dealloc += 1;
+        s.entries_evicted += victims as i64;
+        s.last_dealloc = now;
+    }
+
+    /// Removes one entry; backward-shift deletion keeps probe chains intact without
+    /// tombstones. Its text space is reclaimed by the next compaction.
+    pub fn remove(&self, key: &Key, g: &Exclusive) -> bool {
+        let Ok(mut pos) = self.probe(key) else {
+            return false;
+        };
+        let mask = self.layout.index_cap - 1;
+        // SAFETY (whole block): exclusive lock.
+        unsafe {
+            let slot = *self.index_ptr(pos) as usize;
+            (*self.entry(slot).meta.get()).in_use = 0;
+            let st = self.state_mut(g);
+            *self.free_ptr(st.free_top as usize) = slot as u32;
+            st.free_top += 1;
+            st.count -= 1;
+            let mut next = (pos + 1) & mask;
+            loop {
+                let s = *self.index_ptr(next);
+                if s == EMPTY {
+                    break;
+                }
+                let home = (*self.entry(s as usize).meta.get()).key.hash() as usize & mask;
+                // Move `s` back into the hole unless its home lies cyclically in (pos, next].
+                let dist_home = next.wrapping_sub(home) & mask;
+                let dist_hole = next.wrapping_sub(pos) & mask;
+                if dist_home >= dist_hole {
+                    *self.index_ptr(pos) = s;
+                    pos = next;
+                }
+                next = (next + 1) & mask;
+            }
+            *self.index_ptr(pos) = EMPTY;
+        }
+        true
+    }
+
+    /// Removes the entries matching the filter (0 = any), as `pg_stat_statements_reset`.
+    /// When every entry goes, the store-wide statistics restart too. Returns the number removed.
+    pub fn reset(&self, userid: u32, dbid: u32, queryid: i64, now: i64, g: &Exclusive) -> usize {
+        let before = self.state(g).count as usize;
+        let doomed: Vec<Key> = self
+            .entries(g)
+            .map(|(m, _)| m.key)
+            .filter(|k| {
+                (userid == 0 || k.userid == userid)
+                    && (dbid == 0 || k.dbid == dbid)
+                    && (queryid == 0 || k.queryid == queryid)
+            })
+            .collect();
+        for k in &doomed {
+            self.remove(k, g);
+        }
+        if doomed.len() == before {
+            self.stats().reset(GlobalStats {
+                stats_reset: now,
+                ..Default::default()
+            });
+            self.state_mut(g).text_used = 0;
+        }
+        doomed.len()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::store::counters::{Kind, Usage};
+
+    /// A heap block standing in for shared memory.
+    pub(crate) fn heap_table(max: usize) -> Table {
+        let layout = Layout::new(max);
+        let words = layout.size().div_ceil(64);
+        let block: &'static mut [[u8; 64]] = Vec::leak(vec![[0u8; 64]; words]);
+        // SAFETY: a fresh, aligned, leaked block of the right size.
+        unsafe { Table::attach(block.as_mut_ptr() as *mut u8, layout, true, 0) }
+    }
+
+    fn ex() -> Exclusive<'static> {
+        // SAFETY: single-threaded tests.
+        unsafe { Exclusive::assume() }
+    }
+
+    fn key(q: i64) -> Key {
+        Key::new(10, 5, q, true)
+    }
+
+    #[test]
+    fn insert_find_and_text() {
+        let t = heap_table(100);
+        let g = ex();
+        let ins = t.entry_or_insert(&key(1), b"SELECT $1", 6, false, 0, &g);
+        assert!(ins.created);
+        ins.entry
+            .counters
+            .lock()
+            .record(Kind::Exec, 1.0, &Usage::default());
+        let e = t.find(&key(1), &g).expect("found");
+        let m = e.meta(&g);
+        assert_eq!(t.text(&m, &g), Some(&b"SELECT $1"[..]));
+        assert_eq!(m.encoding, 6);
+        assert_eq!(e.counters.read().calls[1], 1);
+        assert!(t.find(&key(2), &g).is_none());
+        assert!(
+            t.find(&Key::new(10, 5, 1, false), &g).is_none(),
+            "toplevel is part of the key"
+        );
+        assert!(
+            !t.entry_or_insert(&key(1), b"other", 6, false, 0, &g)
+                .created
+        );
+        assert_eq!(t.count(&g), 1);
+    }
+
+    #[test]
+    fn full_table_evicts_least_used_and_counts_it() {
+        let t = heap_table(100);
+        let g = ex();
+        for q in 0..100 {
+            let e = t.entry_or_insert(&key(q), b"q", 0, false, 0, &g).entry;
+            // Entry q is used q times: the low ones are the least used.
+            for _ in 0..q {
+                e.counters.lock().record(Kind::Exec, 1.0, &Usage::default());
+            }
+        }
+        assert_eq!(t.count(&g), 100);
+        t.entry_or_insert(&key(1000), b"new", 0, false, 42, &g);
+        // 5% of 100 is 5, but at least 10 go.
+        assert_eq!(t.count(&g), 91);
+        for q in 0..10 {
+            assert!(t.find(&key(q), &g).is_none(), "least used {q} evicted");
+        }
+        for q in 10..100 {
+            assert!(t.find(&key(q), &g).is_some(), "{q} kept");
+        }
+        let s = t.stats().read();
+        assert_eq!((s.dealloc, s.entries_evicted, s.last_dealloc), (1, 10, 42));
+    }
+
+    #[test]
+    fn removal_keeps_every_other_key_reachable() {
+        let t = heap_table(500);
+        let g = ex();
+        for q in 0..500 {
+            t.entry_or_insert(&key(q * 7919), b"x", 0, false, 0, &g);
+        }
+        for q in (0..500).step_by(3) {
+            assert!(t.remove(&key(q * 7919), &g));
+        }
+        for q in 0..500 {
+            assert_eq!(t.find(&key(q * 7919), &g).is_some(), q % 3 != 0, "key {q}");
+        }
+        assert_eq!(t.count(&g), 500 - 167);
+    }
+
+    #[test]
+    fn texts_are_compacted_when_the_arena_fills() {
+        let t = heap_table(100); // 100 KiB of text
+        let g = ex();
+        let big = vec![b'a'; 4000];
+        for round in 0..200i64 {
+            // Insert and remove so that the arena fills with dead text.
+            t.entry_or_insert(&key(round), &big, 0, false, 0, &g);
+            if round % 2 == 0 {
+                t.remove(&key(round), &g);
+            }
+        }
+        // Every surviving entry still has its own text.
+        for (m, _) in t.entries(&g) {
+            assert_eq!(t.text(&m, &g).map(|s| s.len()), Some(4000));
+        }
+        assert!(t.text_bytes_used(&g) <= t.layout().text_cap);
+    }
+
+    #[test]
+    fn oversized_text_is_dropped_not_fatal() {
+        let t = heap_table(100);
+        let g = ex();
+        let huge = vec![b'x'; 100 * TEXT_BYTES_PER_ENTRY + 1];
+        let e = t.entry_or_insert(&key(1), &huge, 0, false, 0, &g).entry;
+        assert_eq!(t.text(&e.meta(&g), &g), None);
+        assert_eq!(t.stats().read().texts_dropped, 1);
+    }
+
+    #[test]
+    fn reset_filters_and_full_reset_restarts_stats() {
+        let t = heap_table(100);
+        let g = ex();
+        t.entry_or_insert(&Key::new(1, 1, 11, true), b"a", 0, false, 0, &g);
+        t.entry_or_insert(&Key::new(1, 1, 11, false), b"a", 0, false, 0, &g);
+        t.entry_or_insert(&Key::new(2, 1, 12, true), b"b", 0, false, 0, &g);
+        t.entry_or_insert(&Key::new(2, 3, 13, true), b"c", 0, false, 0, &g);
+        t.stats().lock().dealloc = 3;
+        assert_eq!(t.reset(0, 0, 11, 5, &g), 2, "both toplevel and nested");
+        assert_eq!(t.reset(0, 3, 0, 5, &g), 1);
+        assert_eq!(t.stats().read().dealloc, 3, "partial reset keeps stats");
+        assert_eq!(t.reset(0, 0, 0, 9, &g), 1);
+        assert_eq!(t.count(&g), 0);
+        assert_eq!(
+            t.stats().read(),
+            GlobalStats {
+                stats_reset: 9,
+                ..Default::default()
+            }
+        );
+    }
+
+    #[test]
+    fn sticky_entries_start_at_median_usage_and_decay_faster() {
+        let t = heap_table(100);
+        let g = ex();
+        let e = t.entry_or_insert(&key(1), b"s", 0, true, 0, &g).entry;
+        assert_eq!(e.counters.read().usage, ASSUMED_MEDIAN_INIT);
+        t.evict(0, &g); // 1 entry: it is evicted (min 10 victims), but decayed first
+        assert!(t.find(&key(1), &g).is_none());
+    }
+
+    #[test]
+    fn entry_stays_within_budget() {
+        // Issue budget: an entry (counters, histogram, text reference) at most 1 KiB.
+        assert!(
+            Layout::entry_size() <= 1024,
+            "entry is {} bytes",
+            Layout::entry_size()
+        );
+    }
+}
