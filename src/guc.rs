@@ -27,9 +27,20 @@ pub static TRACK_UTILITY: GucSetting<bool> = GucSetting::<bool>::new(true);
 pub static TRACK_PLANNING: GucSetting<bool> = GucSetting::<bool>::new(false);
 pub static SAVE: GucSetting<bool> = GucSetting::<bool>::new(true);
 
-/// Defines the settings. The postmaster-level ones only take effect when preloaded, but
-/// they are always defined so that `SHOW` and `ALTER SYSTEM` validate them.
-pub fn init() {
+/// Defines the settings. `pg_vitals.max` sizes shared memory, so it exists only when the
+/// library is preloaded (PostgreSQL refuses postmaster-level settings defined later), and
+/// only then is the prefix reserved: a server that stopped preloading pg_vitals but still
+/// has `pg_vitals.max` in its configuration gets no warning from every backend.
+pub fn init(preloaded: bool) {
+    define_session_settings();
+    if preloaded {
+        define_max();
+        // SAFETY: called from _PG_init in the postmaster.
+        unsafe { pgrx::pg_sys::MarkGUCPrefixReserved(c"pg_vitals".as_ptr()) };
+    }
+}
+
+fn define_max() {
     GucRegistry::define_int_guc(
         c"pg_vitals.max",
         c"Sets the maximum number of statements tracked by pg_vitals.",
@@ -40,6 +51,9 @@ pub fn init() {
         GucContext::Postmaster,
         GucFlags::default(),
     );
+}
+
+fn define_session_settings() {
     GucRegistry::define_enum_guc(
         c"pg_vitals.track",
         c"Selects which statements are tracked by pg_vitals.",
@@ -72,8 +86,6 @@ pub fn init() {
         GucContext::Sighup,
         GucFlags::default(),
     );
-    // SAFETY: called from _PG_init, in the postmaster or a backend loading the library.
-    unsafe { pgrx::pg_sys::MarkGUCPrefixReserved(c"pg_vitals".as_ptr()) };
 }
 
 /// Whether statements at `level` are tracked (pg_stat_statements' `pgss_enabled`).

@@ -19,11 +19,12 @@ pub mod store;
 
 #[pgrx::pg_guard]
 pub extern "C-unwind" fn _PG_init() {
-    guc::init();
     // The store lives in shared memory, which can only be requested at server start.
     // Without preloading, the SQL functions still exist and explain what to do.
     // SAFETY: a plain read of a postmaster flag.
-    if !unsafe { pgrx::pg_sys::process_shared_preload_libraries_in_progress } {
+    let preloaded = unsafe { pgrx::pg_sys::process_shared_preload_libraries_in_progress };
+    guc::init(preloaded);
+    if !preloaded {
         return;
     }
     store::init();

@@ -14,14 +14,21 @@ use pgrx::{IntoDatum, PgSqlErrorCode};
 
 pgrx::extension_sql_file!("surface.sql", name = "surface", finalize);
 
+/// Raises an ERROR with a hint.
+fn raise(code: PgSqlErrorCode, message: String, hint: &str) -> ! {
+    pg_sys::panic::ErrorReport::new(code, message, "pg_vitals")
+        .set_hint(hint)
+        .report(pgrx::PgLogLevel::ERROR);
+    unreachable!("ERROR does not return")
+}
+
 /// Raised when a function needs the store but pg_vitals was not preloaded.
 fn require_store() {
     if !store::available() {
-        pgrx::ereport!(
-            ERROR,
+        raise(
             PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-            "pg_vitals must be loaded via shared_preload_libraries",
-            "Add pg_vitals to shared_preload_libraries in postgresql.conf and restart the server."
+            "pg_vitals must be loaded via shared_preload_libraries".into(),
+            "Add pg_vitals to shared_preload_libraries in postgresql.conf and restart the server.",
         );
     }
 }
@@ -267,14 +274,11 @@ pub extern "C" fn pg_finfo_vitals_reset() -> &'static pg_sys::Pg_finfo_record {
 unsafe fn required<T: pgrx::FromDatum>(fcinfo: FunctionCallInfo, n: usize, name: &str) -> T {
     match pgrx::fcinfo::pg_getarg::<T>(fcinfo, n) {
         Some(v) => v,
-        None => {
-            pgrx::ereport!(
-                ERROR,
-                PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED,
-                format!("{name} must not be NULL"),
-                "Pass 0 to match every value."
-            );
-        }
+        None => raise(
+            PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED,
+            format!("{name} must not be NULL"),
+            "Pass 0 to match every value.",
+        ),
     }
 }
 

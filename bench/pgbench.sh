@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# pgbench throughput of no extension, pg_stat_statements and pg_vitals, side by side on one
+# cluster: configurations alternate in rounds (A B C A B C ...), one restart each, a short
+# warm-up after each restart, and the median TPS ratio against no extension is reported
+# with its min and max (shared/reference/benchmark-method.md).
+# Usage: bench/pgbench.sh [ROUNDS=5] [SECONDS=10] [CLIENTS=2] [PG_VERSION=15]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-5}
+secs=${2:-10}
+clients=${3:-2}
+v=${4:-15}
+bash scripts/setup.sh >/dev/null
+source scripts/cluster.sh
+
+echo "==> release build of pg_vitals for PostgreSQL $v"
+install_extension "$v" --release >"$BUILD/install-release-$v.log" 2>&1 || { tail -30 "$BUILD/install-release-$v.log"; exit 1; }
+
+name=pgbench$v
+cluster_init "$v" "$name"
+cluster_conf "$name" "shared_buffers = 256MB" "synchronous_commit = off" "max_connections = 100"
+cluster_start "$name"
+pgb() { "$(bindir_for "$v")/pgbench" -h "$BUILD/$name/sock" -p "$(cat "$BUILD/$name/port")" -U postgres "$@" postgres; }
+pgb -i -s 5 -q >/dev/null 2>&1
+
+configs=(
+  "none|shared_preload_libraries = ''"
+  "pg_stat_statements|shared_preload_libraries = 'pg_stat_statements'"
+  "pg_vitals|shared_preload_libraries = 'pg_vitals'"
+)
+modes=("-S -M prepared" "-S -M simple")
+
+conf="$BUILD/$name/data/postgresql.auto.conf"
+results="$BUILD/$name/results.txt"
+: >"$results"
+for ((r = 1; r <= rounds; r++)); do
+  for c in "${configs[@]}"; do
+    label=${c%%|*}
+    echo "${c#*|}" >"$conf"
+    chown postgres: "$conf"
+    cluster_restart "$name"
+    for mode in "${modes[@]}"; do
+      # shellcheck disable=SC2086
+      pgb $mode -c "$clients" -j "$clients" -T 2 >/dev/null 2>&1 # warm-up
+      # shellcheck disable=SC2086
+      tps=$(pgb $mode -c "$clients" -j "$clients" -T "$secs" 2>/dev/null | grep -oP 'tps = \K[0-9.]+' | head -1)
+      echo "$r|$label|$mode|$tps" | tee -a "$results" >&2
+    done
+  done
+done
+: >"$conf"
+cluster_stop "$name"
+
+python3 - "$results" "$rounds" "$secs" "$clients" "$v" <<'PY'
+import statistics, sys
+rows = [l.rstrip("\n").split("|") for l in open(sys.argv[1]) if l.strip()]
+tps = {}
+for rnd, label, mode, t in rows:
+    tps.setdefault((label, mode), {})[int(rnd)] = float(t)
+print(f"\nPostgreSQL {sys.argv[5]}, pgbench -c {sys.argv[4]} -j {sys.argv[4]}, {sys.argv[2]} alternating rounds of {sys.argv[3]} s\n")
+print("| workload | configuration | median TPS | median ratio vs none | min ratio | max ratio |")
+print("|---|---|---:|---:|---:|---:|")
+for mode in dict.fromkeys(m for _, m in tps):
+    base = tps[("none", mode)]
+    for label in dict.fromkeys(l for l, _ in tps):
+        cur = tps[(label, mode)]
+        ratios = [cur[r] / base[r] for r in cur if r in base]
+        print(f"| pgbench {mode} | {label} | {statistics.median(cur.values()):,.0f} | "
+              f"{statistics.median(ratios):.3f} | {min(ratios):.3f} | {max(ratios):.3f} |")
+PY

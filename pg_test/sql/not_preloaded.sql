@@ -1,0 +1,10 @@
+-- Without shared_preload_libraries: CREATE EXTENSION works, and reading the views says
+-- clearly what to do. Never a crash.
+SET client_min_messages = warning;
+DROP EXTENSION IF EXISTS pg_vitals;
+CREATE EXTENSION pg_vitals;
+SELECT * FROM vitals.statements;
+SELECT * FROM vitals.info;
+SELECT vitals.reset();
+SHOW pg_vitals.track;
+SELECT 1 AS still_working;

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The main job: install what is missing, build and install pg_vitals (release build) into
+# PostgreSQL 15, start a throwaway cluster with pg_vitals preloaded, run a short real
+# workload (pgbench plus a few hand-written statements) and print the top statements.
+# Safe to rerun: the demo cluster is recreated each time, finished steps are skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+source scripts/cluster.sh
+
+echo "==> building and installing pg_vitals (release) into PostgreSQL 15"
+install_extension 15 --release >"$BUILD/install-release-15.log" 2>&1 \
+  || { tail -30 "$BUILD/install-release-15.log"; exit 1; }
+
+name=demo15
+echo "==> starting a throwaway PostgreSQL 15 cluster in $BUILD/$name"
+cluster_init 15 "$name"
+cluster_conf "$name" "shared_preload_libraries = 'pg_vitals'" "pg_vitals.track_planning = on"
+cluster_start "$name"
+psql_demo() { cluster_psql "$name" -d postgres "$@"; }
+pgbench_demo() { "$(bindir_for 15)/pgbench" -h "$BUILD/$name/sock" -p "$(cat "$BUILD/$name/port")" -U postgres "$@" postgres; }
+
+psql_demo -q -c "CREATE EXTENSION pg_vitals"
+echo "==> workload: pgbench -i -s 5, then 10 s of TPC-B-like and select-only, then hand-written statements"
+pgbench_demo -i -s 5 -q >/dev/null 2>&1
+pgbench_demo -c 2 -j 2 -T 5 >/dev/null 2>&1
+pgbench_demo -S -M prepared -c 2 -j 2 -T 5 >/dev/null 2>&1
+psql_demo -q <<'SQL' >/dev/null
+CREATE TABLE demo_orders AS
+  SELECT g AS id, (g % 100) AS customer, now() - g * interval '1 minute' AS placed, (g % 7) * 10.5 AS amount
+  FROM generate_series(1, 100000) g;
+SELECT customer, sum(amount) FROM demo_orders GROUP BY customer ORDER BY 2 DESC LIMIT 5;
+SELECT count(*) FROM demo_orders WHERE placed > now() - interval '1 day';
+SELECT * FROM demo_orders WHERE id = 42;
+SELECT * FROM demo_orders WHERE id = 4242;
+CREATE INDEX ON demo_orders (id);
+SELECT * FROM demo_orders WHERE id = 42;
+UPDATE demo_orders SET amount = amount + 1 WHERE customer = 7;
+VACUUM ANALYZE demo_orders;
+SQL
+
+echo
+echo "==> top statements by total execution time (vitals.statements)"
+psql_demo -P pager=off <<'SQL'
+SELECT calls,
+       round(total_exec_time::numeric, 1) AS total_ms,
+       round(mean_exec_time::numeric, 3) AS mean_ms,
+       round(stddev_exec_time::numeric, 3) AS stddev_ms,
+       round(mean_plan_time::numeric, 3) AS plan_ms,
+       rows,
+       round(100.0 * shared_blks_hit / nullif(shared_blks_hit + shared_blks_read, 0), 1) AS hit_pct,
+       left(regexp_replace(query, '\s+', ' ', 'g'), 70) AS query
+FROM vitals.statements
+ORDER BY total_exec_time DESC
+LIMIT 12;
+SELECT entries, max, dealloc, pg_size_pretty(shmem_bytes) AS shared_memory, stats_reset FROM vitals.info;
+SQL
+echo
+echo "The cluster is still running. Explore it with:"
+echo "  $(bindir_for 15)/psql -h $BUILD/$name/sock -p $(cat "$BUILD/$name/port") -U postgres postgres"
+echo "Stop it with:"
+echo "  runuser -u postgres -- $(bindir_for 15)/pg_ctl -D $BUILD/$name/data stop"

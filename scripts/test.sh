@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# The whole test suite, on PostgreSQL 15 and 18:
+#   1. cargo test: the pure Rust logic (normalization, counters, the store, the stats file);
+#   2. cargo pgrx test: #[pg_test] functions inside a server;
+#   3. pg_regress suites (pg_test/sql) and isolation specs (pg_test/specs) from real client
+#      sessions, with pg_stat_statements preloaded beside pg_vitals;
+#   4. server-level checks no SQL file can make: exact counts under concurrent clients,
+#      statistics kept across a restart, a damaged stats file, and a server without preloading.
+# Usage: scripts/test.sh [15] [18]   (default: both). Exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || exit 1
+source scripts/cluster.sh
+
+versions=("$@")
+((${#versions[@]})) || versions=(15 18)
+passed=0
+failed=0
+failures=()
+
+check() { # check NAME COMMAND...: run one test step and count it
+  local name=$1; shift
+  echo "==> $name"
+  if "$@"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    failures+=("$name")
+    echo "FAILED: $name"
+  fi
+}
+
+expect_eq() { # expect_eq WHAT ACTUAL EXPECTED
+  if [[ "$2" == "$3" ]]; then return 0; fi
+  echo "  $1: got '$2', expected '$3'"
+  return 1
+}
+
+regress_suites=(agreement statements privileges bad_input error_fidelity eviction)
+isolation_specs=(concurrent_reset)
+
+pure_tests() { cargo test --lib --features pg15 --quiet; }
+
+pgrx_tests() {
+  local v=$1 dir="$BUILD/pgrx-test-pg$1"
+  mkdir -p "$dir" && chown postgres: "$dir" && chmod 755 "$BUILD"
+  cargo pgrx test "pg$v" --runas postgres --pgdata "$dir"
+}
+
+pg_regress_bin() { echo "$("$(pg_config_for "$1")" --pkglibdir)/pgxs/src/test/regress/pg_regress"; }
+pg_isolation_bin() { echo "$("$(pg_config_for "$1")" --pkglibdir)/pgxs/src/test/isolation/pg_isolation_regress"; }
+
+regress() { # regress VERSION CLUSTER SUITE...
+  local v=$1 name=$2; shift 2
+  local out="$BUILD/$name/regress"
+  rm -rf "$out" && mkdir -p "$out"
+  "$(pg_regress_bin "$v")" --host="$BUILD/$name/sock" --port="$(cat "$BUILD/$name/port")" --user=postgres \
+    --bindir="$(bindir_for "$v")" --inputdir=pg_test --outputdir="$out" --dbname=vitals_regress "$@" \
+    || { cat "$out/regression.diffs" 2>/dev/null | head -150; return 1; }
+}
+
+isolation() { # isolation VERSION CLUSTER SPEC...
+  local v=$1 name=$2; shift 2
+  local out="$BUILD/$name/isolation"
+  rm -rf "$out" && mkdir -p "$out"
+  "$(pg_isolation_bin "$v")" --host="$BUILD/$name/sock" --port="$(cat "$BUILD/$name/port")" --user=postgres \
+    --bindir="$(bindir_for "$v")" --inputdir=pg_test --outputdir="$out" --dbname=vitals_isolation "$@" \
+    || { cat "$out/output_iso/regression.diffs" "$out/regression.diffs" 2>/dev/null | head -150; return 1; }
+}
+
+q() { cluster_psql "$1" -d postgres -Atq -c "$2"; }
+
+# 4 clients x 500 transactions of a 2-statement script: vitals counts every execution,
+# exactly, and agrees with pg_stat_statements.
+concurrent_exact_counts() {
+  local name=$1 v=$2 script="$BUILD/$1/concurrent.sql"
+  printf 'SELECT count(*) FROM pg_class WHERE relpages >= 0;\nSELECT 1 + 1 AS two;\n' >"$script"
+  q "$name" "SELECT pg_stat_statements_reset() IS NOT NULL, vitals.reset() IS NOT NULL" >/dev/null || return 1
+  "$(bindir_for "$v")/pgbench" -n -h "$BUILD/$name/sock" -p "$(cat "$BUILD/$name/port")" -U postgres \
+    -c 4 -j 2 -t 500 -f "$script" postgres >/dev/null || return 1
+  local got pgss
+  got=$(q "$name" "SELECT sum(calls) FROM vitals.statements WHERE query IN ('SELECT count(*) FROM pg_class WHERE relpages >= \$1', 'SELECT \$1 + \$2 AS two')")
+  pgss=$(q "$name" "SELECT sum(calls) FROM pg_stat_statements WHERE query IN ('SELECT count(*) FROM pg_class WHERE relpages >= \$1', 'SELECT \$1 + \$2 AS two')")
+  expect_eq "calls from 4 concurrent clients" "$got" 4000 && expect_eq "pg_stat_statements calls" "$pgss" 4000
+}
+
+# The same load while another client resets every few milliseconds: no error, no crash.
+concurrent_resets() {
+  local name=$1 v=$2 script="$BUILD/$1/concurrent.sql" resets="$BUILD/$1/resets.sql"
+  printf 'SELECT vitals.reset() IS NOT NULL;\n\\sleep 2 ms\n' >"$resets"
+  local pgbench=("$(bindir_for "$v")/pgbench" -n -h "$BUILD/$name/sock" -p "$(cat "$BUILD/$name/port")" -U postgres)
+  "${pgbench[@]}" -c 1 -T 4 -f "$resets" postgres >/dev/null &
+  local resetter=$!
+  "${pgbench[@]}" -c 4 -j 2 -T 4 -f "$script" postgres >/dev/null || { wait $resetter; return 1; }
+  wait $resetter || return 1
+  expect_eq "server alive after concurrent resets" "$(q "$name" "SELECT count(*) >= 0 FROM vitals.statements")" t
+}
+
+# Statistics survive a clean restart; a damaged stats file is skipped with a WARNING.
+persistence() {
+  local name=$1
+  q "$name" "SELECT vitals.reset()" >/dev/null
+  q "$name" "SELECT 'kept across restart' AS persistence_marker" >/dev/null
+  cluster_restart "$name" || return 1
+  expect_eq "calls after restart" \
+    "$(q "$name" "SELECT calls FROM vitals.statements WHERE query = 'SELECT \$1 AS persistence_marker'")" 1 || return 1
+  cluster_stop "$name" || return 1
+  local file="$BUILD/$name/data/pg_stat/pg_vitals.stat"
+  [[ -s "$file" ]] || { echo "  no stats file written at shutdown"; return 1; }
+  printf 'garbage' | dd of="$file" bs=1 seek=40 conv=notrunc status=none
+  cluster_start "$name" || return 1
+  grep -q 'pg_vitals: ignoring ".*pg_vitals.stat": checksum mismatch' "$BUILD/$name/server.log" \
+    || { echo "  no WARNING about the damaged file"; tail -5 "$BUILD/$name/server.log"; return 1; }
+  expect_eq "entries after a damaged file" \
+    "$(q "$name" "SELECT count(*) FROM vitals.statements WHERE query LIKE '%persistence_marker%'")" 0
+}
+
+for v in "${versions[@]}"; do
+  echo "######## PostgreSQL $v"
+  [[ $v == "${versions[0]}" ]] && check "cargo test (pure logic)" pure_tests
+  check "pg$v: cargo pgrx test" pgrx_tests "$v"
+  check "pg$v: install pg_vitals" install_extension "$v"
+  name="test$v"
+  cluster_init "$v" "$name" || { failed=$((failed + 1)); failures+=("pg$v: cluster"); continue; }
+  cluster_conf "$name" "shared_preload_libraries = 'pg_stat_statements,pg_vitals'" \
+    "pg_stat_statements.track = all" "pg_vitals.track = all" "pg_vitals.max = 1000" "max_connections = 50"
+  cluster_start "$name" || { failed=$((failed + 1)); failures+=("pg$v: start"); continue; }
+  q "$name" "CREATE EXTENSION pg_stat_statements; CREATE EXTENSION pg_vitals" >/dev/null
+  check "pg$v: pg_regress ${regress_suites[*]}" regress "$v" "$name" "${regress_suites[@]}"
+  check "pg$v: isolation ${isolation_specs[*]}" isolation "$v" "$name" "${isolation_specs[@]}"
+  check "pg$v: exact counts under concurrent clients" concurrent_exact_counts "$name" "$v"
+  check "pg$v: concurrent resets" concurrent_resets "$name" "$v"
+  check "pg$v: persistence across restart" persistence "$name"
+  # Finally the same server without preloading pg_vitals.
+  cluster_conf "$name" "shared_preload_libraries = ''"
+  cluster_restart "$name" && check "pg$v: pg_regress not_preloaded" regress "$v" "$name" not_preloaded
+  cluster_stop "$name"
+done
+
+echo
+for f in "${failures[@]}"; do echo "failed: $f"; done
+echo "$passed passed, $failed failed"
+((failed == 0))
