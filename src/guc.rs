@@ -3,7 +3,7 @@
 //! The statement-tracking settings mean exactly what pg_stat_statements' settings of the
 //! same name mean, so that a user can move between the two without surprises.
 
-use pgrx::guc::{GucContext, GucFlags, GucRegistry, GucSetting, PostgresGucEnum};
+use pgrx::guc::{GucContext, GucEnum, GucFlags, GucRegistry, GucSetting, PostgresGucEnum};
 
 /// Which statements are tracked (`pg_vitals.track`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PostgresGucEnum)]
@@ -88,10 +88,34 @@ fn define_session_settings() {
     );
 }
 
+// Readers for the per-statement path. `GucSetting::get` checks the calling thread through a
+// thread-local (a `__tls_get_addr` call from a shared library) on every read; PostgreSQL
+// backends are single-threaded and only PostgreSQL writes these variables, so the hooks read
+// them directly.
+
+#[inline]
+pub fn track() -> Track {
+    // SAFETY: a plain read of a variable only PostgreSQL's GUC machinery writes, in the
+    // backend's only thread.
+    Track::from_ordinal(unsafe { *TRACK.as_ptr() })
+}
+
+#[inline]
+pub fn track_utility() -> bool {
+    // SAFETY: as in track().
+    unsafe { *TRACK_UTILITY.as_ptr() }
+}
+
+#[inline]
+pub fn track_planning() -> bool {
+    // SAFETY: as in track().
+    unsafe { *TRACK_PLANNING.as_ptr() }
+}
+
 /// Whether statements at `level` are tracked (pg_stat_statements' `pgss_enabled`).
 #[inline]
 pub fn tracking_at(level: i32) -> bool {
-    match TRACK.get() {
+    match track() {
         Track::All => true,
         Track::Top => level == 0,
         Track::None => false,

@@ -22,7 +22,7 @@ pub(super) unsafe extern "C-unwind" fn post_parse_analyze(
         let tag = (*utility).type_;
         #[cfg(not(any(feature = "pg17", feature = "pg18")))]
         {
-            if crate::guc::TRACK_UTILITY.get()
+            if crate::guc::track_utility()
                 && matches!(
                     tag,
                     NodeTag::T_ExecuteStmt | NodeTag::T_PrepareStmt | NodeTag::T_DeallocateStmt
@@ -33,7 +33,7 @@ pub(super) unsafe extern "C-unwind" fn post_parse_analyze(
             return;
         }
         #[cfg(any(feature = "pg17", feature = "pg18"))]
-        if crate::guc::TRACK_UTILITY.get() && tag == NodeTag::T_ExecuteStmt {
+        if crate::guc::track_utility() && tag == NodeTag::T_ExecuteStmt {
             q.queryId = 0;
             return;
         }

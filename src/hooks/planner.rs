@@ -34,7 +34,7 @@ pub(super) unsafe extern "C-unwind" fn planner(
     let query_id = (*parse).queryId as i64;
     if crate::store::available()
         && enabled(level)
-        && crate::guc::TRACK_PLANNING.get()
+        && crate::guc::track_planning()
         && !query_string.is_null()
         && query_id != 0
     {

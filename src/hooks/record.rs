@@ -67,7 +67,7 @@ pub(super) fn record(stmt: &Statement, toplevel: bool, kind: Kind, time_ms: f64,
     // SAFETY: plain reads of backend state and the clock.
     let (encoding, now) = unsafe { (pg_raw::GetDatabaseEncoding(), pg_raw::GetCurrentTimestamp()) };
     store::with_exclusive(|t, g| {
-        let ins = t.entry_or_insert(&key, text, encoding, false, now, g);
+        let ins = t.entry_or_insert(&key, Some(text), encoding, false, now, g);
         ins.entry.counters.lock().record(kind, time_ms, usage);
     });
 }
@@ -90,7 +90,7 @@ pub(super) fn remember_text(
     // SAFETY: plain reads of backend state and the clock.
     let (encoding, now) = unsafe { (pg_raw::GetDatabaseEncoding(), pg_raw::GetCurrentTimestamp()) };
     store::with_exclusive(|t, g| {
-        t.entry_or_insert(&key, &text, encoding, true, now, g);
+        t.entry_or_insert(&key, Some(&text), encoding, true, now, g);
     });
 }
 

@@ -75,7 +75,7 @@ pub(super) unsafe extern "C-unwind" fn process_utility(
         )
     };
     let tracked =
-        crate::store::available() && crate::guc::TRACK_UTILITY.get() && enabled(nesting_level());
+        crate::store::available() && crate::guc::track_utility() && enabled(nesting_level());
 
     if tracked && recorded_utility(parsetree) {
         let start = UsageStart::now();

@@ -211,8 +211,7 @@ fn load_file(now: i64) {
     };
     with_exclusive(|t, g| {
         for e in dump.entries.iter().take(t.layout().max) {
-            let text = e.text.as_deref().unwrap_or(b"");
-            let ins = t.entry_or_insert(&e.key, text, e.encoding, false, now, g);
+            let ins = t.entry_or_insert(&e.key, e.text.as_deref(), e.encoding, false, now, g);
             ins.entry.counters.reset(e.counters);
         }
         t.stats().reset(dump.stats);

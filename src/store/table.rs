@@ -357,7 +357,7 @@ impl Table {
     pub fn entry_or_insert<'a>(
         &'a self,
         key: &Key,
-        text: &[u8],
+        text: Option<&[u8]>,
         encoding: i32,
         sticky: bool,
         now: i64,
@@ -372,7 +372,10 @@ impl Table {
         while self.state(g).count as usize >= self.layout.max {
             self.evict(now, g);
         }
-        let (text_off, text_len) = self.store_text(text, now, g);
+        let (text_off, text_len) = match text {
+            Some(text) => self.store_text(text, now, g),
+            None => (0, NO_TEXT),
+        };
         let st = self.state_mut(g);
         st.free_top -= 1;
         // SAFETY: exclusive lock; free_top was > 0 because count < max.
@@ -593,7 +596,7 @@ pub(crate) mod tests {
     fn insert_find_and_text() {
         let t = heap_table(100);
         let g = ex();
-        let ins = t.entry_or_insert(&key(1), b"SELECT $1", 6, false, 0, &g);
+        let ins = t.entry_or_insert(&key(1), Some(b"SELECT $1"), 6, false, 0, &g);
         assert!(ins.created);
         ins.entry
             .counters
@@ -610,7 +613,7 @@ pub(crate) mod tests {
             "toplevel is part of the key"
         );
         assert!(
-            !t.entry_or_insert(&key(1), b"other", 6, false, 0, &g)
+            !t.entry_or_insert(&key(1), Some(b"other"), 6, false, 0, &g)
                 .created
         );
         assert_eq!(t.count(&g), 1);
@@ -621,14 +624,16 @@ pub(crate) mod tests {
         let t = heap_table(100);
         let g = ex();
         for q in 0..100 {
-            let e = t.entry_or_insert(&key(q), b"q", 0, false, 0, &g).entry;
+            let e = t
+                .entry_or_insert(&key(q), Some(b"q"), 0, false, 0, &g)
+                .entry;
             // Entry q is used q times: the low ones are the least used.
             for _ in 0..q {
                 e.counters.lock().record(Kind::Exec, 1.0, &Usage::default());
             }
         }
         assert_eq!(t.count(&g), 100);
-        t.entry_or_insert(&key(1000), b"new", 0, false, 42, &g);
+        t.entry_or_insert(&key(1000), Some(b"new"), 0, false, 42, &g);
         // 5% of 100 is 5, but at least 10 go.
         assert_eq!(t.count(&g), 91);
         for q in 0..10 {
@@ -646,7 +651,7 @@ pub(crate) mod tests {
         let t = heap_table(500);
         let g = ex();
         for q in 0..500 {
-            t.entry_or_insert(&key(q * 7919), b"x", 0, false, 0, &g);
+            t.entry_or_insert(&key(q * 7919), Some(b"x"), 0, false, 0, &g);
         }
         for q in (0..500).step_by(3) {
             assert!(t.remove(&key(q * 7919), &g));
@@ -664,7 +669,7 @@ pub(crate) mod tests {
         let big = vec![b'a'; 4000];
         for round in 0..200i64 {
             // Insert and remove so that the arena fills with dead text.
-            t.entry_or_insert(&key(round), &big, 0, false, 0, &g);
+            t.entry_or_insert(&key(round), Some(&big), 0, false, 0, &g);
             if round % 2 == 0 {
                 t.remove(&key(round), &g);
             }
@@ -681,7 +686,9 @@ pub(crate) mod tests {
         let t = heap_table(100);
         let g = ex();
         let huge = vec![b'x'; 100 * TEXT_BYTES_PER_ENTRY + 1];
-        let e = t.entry_or_insert(&key(1), &huge, 0, false, 0, &g).entry;
+        let e = t
+            .entry_or_insert(&key(1), Some(&huge), 0, false, 0, &g)
+            .entry;
         assert_eq!(t.text(&e.meta(&g), &g), None);
         assert_eq!(t.stats().read().texts_dropped, 1);
     }
@@ -690,10 +697,10 @@ pub(crate) mod tests {
     fn reset_filters_and_full_reset_restarts_stats() {
         let t = heap_table(100);
         let g = ex();
-        t.entry_or_insert(&Key::new(1, 1, 11, true), b"a", 0, false, 0, &g);
-        t.entry_or_insert(&Key::new(1, 1, 11, false), b"a", 0, false, 0, &g);
-        t.entry_or_insert(&Key::new(2, 1, 12, true), b"b", 0, false, 0, &g);
-        t.entry_or_insert(&Key::new(2, 3, 13, true), b"c", 0, false, 0, &g);
+        t.entry_or_insert(&Key::new(1, 1, 11, true), Some(b"a"), 0, false, 0, &g);
+        t.entry_or_insert(&Key::new(1, 1, 11, false), Some(b"a"), 0, false, 0, &g);
+        t.entry_or_insert(&Key::new(2, 1, 12, true), Some(b"b"), 0, false, 0, &g);
+        t.entry_or_insert(&Key::new(2, 3, 13, true), Some(b"c"), 0, false, 0, &g);
         t.stats().lock().dealloc = 3;
         assert_eq!(t.reset(0, 0, 11, 5, &g), 2, "both toplevel and nested");
         assert_eq!(t.reset(0, 3, 0, 5, &g), 1);
@@ -713,7 +720,7 @@ pub(crate) mod tests {
     fn sticky_entries_start_at_median_usage_and_decay_faster() {
         let t = heap_table(100);
         let g = ex();
-        let e = t.entry_or_insert(&key(1), b"s", 0, true, 0, &g).entry;
+        let e = t.entry_or_insert(&key(1), Some(b"s"), 0, true, 0, &g).entry;
         assert_eq!(e.counters.read().usage, ASSUMED_MEDIAN_INIT);
         t.evict(0, &g); // 1 entry: it is evicted (min 10 victims), but decayed first
         assert!(t.find(&key(1), &g).is_none());
