@@ -52,7 +52,7 @@ pg_isolation_bin() { echo "$("$(pg_config_for "$1")" --pkglibdir)/pgxs/src/test/
 
 regress() { # regress VERSION CLUSTER SUITE...
   local v=$1 name=$2; shift 2
-  local out="$BUILD/$name/regress"
+  local out="$BUILD/$name/regress-$1"
   rm -rf "$out" && mkdir -p "$out"
   "$(pg_regress_bin "$v")" --host="$BUILD/$name/sock" --port="$(cat "$BUILD/$name/port")" --user=postgres \
     --bindir="$(bindir_for "$v")" --inputdir=pg_test --outputdir="$out" --dbname=vitals_regress "$@" \
@@ -115,6 +115,21 @@ persistence() {
     "$(q "$name" "SELECT count(*) FROM vitals.statements WHERE query LIKE '%persistence_marker%'")" 0
 }
 
+# An out-of-range pg_vitals.max in postgresql.conf: the server starts, says why in its log
+# and uses the default.
+bad_max_at_startup() {
+  local v=$1 name="badmax$1"
+  cluster_init "$v" "$name" >/dev/null || return 1
+  cluster_conf "$name" "shared_preload_libraries = 'pg_vitals'" "pg_vitals.max = -1"
+  cluster_start "$name" || return 1
+  local shown
+  shown=$(q "$name" "SHOW pg_vitals.max")
+  cluster_stop "$name"
+  grep -q 'WARNING:  -1 is outside the valid range for parameter "pg_vitals.max" (100 .. 1000000)' "$BUILD/$name/server.log" \
+    || { echo "  no WARNING in the server log"; return 1; }
+  expect_eq "pg_vitals.max after a bad value" "$shown" 5000
+}
+
 for v in "${versions[@]}"; do
   echo "######## PostgreSQL $v"
   [[ $v == "${versions[0]}" ]] && check "cargo test (pure logic)" pure_tests
@@ -135,6 +150,7 @@ for v in "${versions[@]}"; do
   cluster_conf "$name" "shared_preload_libraries = ''"
   cluster_restart "$name" && check "pg$v: pg_regress not_preloaded" regress "$v" "$name" not_preloaded
   cluster_stop "$name"
+  check "pg$v: out-of-range pg_vitals.max at startup" bad_max_at_startup "$v"
 done
 
 echo

@@ -34,6 +34,15 @@ SET ROLE regress_vitals_bob;
 SELECT query, queryid IS NULL AS queryid_hidden FROM vitals.statements WHERE userid = 'regress_vitals_alice'::regrole;
 RESET ROLE;
 
+-- So does pg_monitor, which includes pg_read_all_stats.
+REVOKE pg_read_all_stats FROM regress_vitals_bob;
+GRANT pg_monitor TO regress_vitals_bob;
+SET ROLE regress_vitals_bob;
+SELECT count(*) > 0 AS monitor_sees_texts, bool_and(query <> '<insufficient privilege>') AS all_visible
+FROM vitals.statements WHERE userid = 'regress_vitals_alice'::regrole;
+RESET ROLE;
+REVOKE pg_monitor FROM regress_vitals_bob;
+
 -- Reset can be granted, like pg_stat_statements_reset.
 GRANT EXECUTE ON FUNCTION vitals.reset(oid, oid, bigint) TO regress_vitals_bob;
 SET ROLE regress_vitals_bob;

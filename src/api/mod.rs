@@ -123,32 +123,33 @@ fn push_counters(row: &mut Row, c: &Counters) {
         row.f64(c.mean_time[k]);
         row.f64(c.stddev(kind));
     }
+    let r = &c.resources;
+    row.i64(c.rows);
     for v in [
-        c.rows,
-        c.shared_blks_hit,
-        c.shared_blks_read,
-        c.shared_blks_dirtied,
-        c.shared_blks_written,
-        c.local_blks_hit,
-        c.local_blks_read,
-        c.local_blks_dirtied,
-        c.local_blks_written,
-        c.temp_blks_read,
-        c.temp_blks_written,
+        r.shared_blks_hit,
+        r.shared_blks_read,
+        r.shared_blks_dirtied,
+        r.shared_blks_written,
+        r.local_blks_hit,
+        r.local_blks_read,
+        r.local_blks_dirtied,
+        r.local_blks_written,
+        r.temp_blks_read,
+        r.temp_blks_written,
     ] {
         row.i64(v);
     }
     for v in [
-        c.blk_read_time,
-        c.blk_write_time,
-        c.temp_blk_read_time,
-        c.temp_blk_write_time,
+        r.blk_read_time,
+        r.blk_write_time,
+        r.temp_blk_read_time,
+        r.temp_blk_write_time,
     ] {
         row.f64(v);
     }
-    row.i64(c.wal_records);
-    row.i64(c.wal_fpi);
-    row.push(pgrx::AnyNumeric::from(c.wal_bytes).into_datum());
+    row.i64(r.wal_records);
+    row.i64(r.wal_fpi);
+    row.push(pgrx::AnyNumeric::from(r.wal_bytes).into_datum());
     row.i64(c.jit_functions);
     row.f64(c.jit_generation_time);
     row.i64(c.jit_inlining_count);

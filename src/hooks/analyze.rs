@@ -45,7 +45,7 @@ pub(super) unsafe extern "C-unwind" fn post_parse_analyze(
     }
     let stmt = Statement {
         source: (*pstate).p_sourcetext,
-        query_id: q.queryId as i64,
+        query_id: super::query_id(q.queryId),
         location: q.stmt_location,
         len: q.stmt_len,
     };

@@ -57,7 +57,7 @@ pub(super) unsafe extern "C-unwind" fn executor_finish(query_desc: *mut QueryDes
 
 pub(super) unsafe extern "C-unwind" fn executor_end(query_desc: *mut QueryDesc) {
     let qd = &*query_desc;
-    let query_id = (*qd.plannedstmt).queryId as i64;
+    let query_id = super::query_id((*qd.plannedstmt).queryId);
     if query_id != 0 && !qd.totaltime.is_null() && enabled(nesting_level()) {
         // Make sure the totals are final (several hook levels may do this; that is fine).
         pg_raw::InstrEndLoop(qd.totaltime);

@@ -42,6 +42,19 @@ static NESTING: AtomicI32 = AtomicI32::new(0);
 #[cfg(not(any(feature = "pg17", feature = "pg18")))]
 static PLAN_NESTING: AtomicI32 = AtomicI32::new(0);
 
+/// Query ids are uint64 before PostgreSQL 18 and int64 from 18; the store keeps int64, as the
+/// SQL `bigint` shows them.
+#[cfg(feature = "pg18")]
+type RawQueryId = i64;
+#[cfg(not(feature = "pg18"))]
+type RawQueryId = u64;
+
+#[inline]
+#[allow(clippy::unnecessary_cast)]
+fn query_id(raw: RawQueryId) -> i64 {
+    raw as i64
+}
+
 #[inline]
 pub(crate) fn nesting_level() -> i32 {
     NESTING.load(Ordering::Relaxed)

@@ -31,7 +31,7 @@ pub(super) unsafe extern "C-unwind" fn planner(
 ) -> *mut PlannedStmt {
     let mut result: *mut PlannedStmt = std::ptr::null_mut();
     let (counter, level) = planning_levels();
-    let query_id = (*parse).queryId as i64;
+    let query_id = super::query_id((*parse).queryId);
     if crate::store::available()
         && enabled(level)
         && crate::guc::track_planning()

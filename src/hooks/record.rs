@@ -3,7 +3,7 @@
 use crate::pg_raw;
 use crate::store::{
     self,
-    counters::{JitUsage, Kind, Usage},
+    counters::{JitUsage, Kind, Resources, Usage},
     table::Key,
 };
 use pgrx::pg_sys;
@@ -125,23 +125,25 @@ pub(super) fn usage(
     );
     Usage {
         rows,
-        shared_blks_hit: b.shared_blks_hit,
-        shared_blks_read: b.shared_blks_read,
-        shared_blks_dirtied: b.shared_blks_dirtied,
-        shared_blks_written: b.shared_blks_written,
-        local_blks_hit: b.local_blks_hit,
-        local_blks_read: b.local_blks_read,
-        local_blks_dirtied: b.local_blks_dirtied,
-        local_blks_written: b.local_blks_written,
-        temp_blks_read: b.temp_blks_read,
-        temp_blks_written: b.temp_blks_written,
-        blk_read_time: read_time,
-        blk_write_time: write_time,
-        temp_blk_read_time: ms(&b.temp_blk_read_time),
-        temp_blk_write_time: ms(&b.temp_blk_write_time),
-        wal_records: w.wal_records,
-        wal_fpi: w.wal_fpi,
-        wal_bytes: w.wal_bytes,
+        resources: Resources {
+            shared_blks_hit: b.shared_blks_hit,
+            shared_blks_read: b.shared_blks_read,
+            shared_blks_dirtied: b.shared_blks_dirtied,
+            shared_blks_written: b.shared_blks_written,
+            local_blks_hit: b.local_blks_hit,
+            local_blks_read: b.local_blks_read,
+            local_blks_dirtied: b.local_blks_dirtied,
+            local_blks_written: b.local_blks_written,
+            temp_blks_read: b.temp_blks_read,
+            temp_blks_written: b.temp_blks_written,
+            blk_read_time: read_time,
+            blk_write_time: write_time,
+            temp_blk_read_time: ms(&b.temp_blk_read_time),
+            temp_blk_write_time: ms(&b.temp_blk_write_time),
+            wal_records: w.wal_records,
+            wal_fpi: w.wal_fpi,
+            wal_bytes: w.wal_bytes,
+        },
         jit: jit.map(|j| JitUsage {
             functions: j.created_functions as i64,
             generation_time: ms(&j.generation_counter),

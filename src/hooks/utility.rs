@@ -58,7 +58,7 @@ pub(super) unsafe extern "C-unwind" fn process_utility(
     // Copy what we need now: after a ROLLBACK or similar, *pstmt may have been freed.
     let stmt = Statement {
         source: query_string,
-        query_id: (*pstmt).queryId as i64,
+        query_id: super::query_id((*pstmt).queryId),
         location: (*pstmt).stmt_location,
         len: (*pstmt).stmt_len,
     };

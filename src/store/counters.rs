@@ -20,10 +20,11 @@ pub const USAGE_DECREASE_FACTOR: f64 = 0.99;
 pub const STICKY_DECREASE_FACTOR: f64 = 0.50;
 pub const ASSUMED_MEDIAN_INIT: f64 = 10.0;
 
-/// Resources one planning or execution used, already converted to plain values.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Usage {
-    pub rows: u64,
+/// Buffer and WAL usage: of one planning or execution, or accumulated by an entry.
+/// Times are milliseconds.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Pod, Zeroable)]
+pub struct Resources {
     pub shared_blks_hit: i64,
     pub shared_blks_read: i64,
     pub shared_blks_dirtied: i64,
@@ -41,6 +42,36 @@ pub struct Usage {
     pub wal_records: i64,
     pub wal_fpi: i64,
     pub wal_bytes: u64,
+}
+
+impl Resources {
+    #[inline]
+    pub fn add(&mut self, o: &Resources) {
+        self.shared_blks_hit += o.shared_blks_hit;
+        self.shared_blks_read += o.shared_blks_read;
+        self.shared_blks_dirtied += o.shared_blks_dirtied;
+        self.shared_blks_written += o.shared_blks_written;
+        self.local_blks_hit += o.local_blks_hit;
+        self.local_blks_read += o.local_blks_read;
+        self.local_blks_dirtied += o.local_blks_dirtied;
+        self.local_blks_written += o.local_blks_written;
+        self.temp_blks_read += o.temp_blks_read;
+        self.temp_blks_written += o.temp_blks_written;
+        self.blk_read_time += o.blk_read_time;
+        self.blk_write_time += o.blk_write_time;
+        self.temp_blk_read_time += o.temp_blk_read_time;
+        self.temp_blk_write_time += o.temp_blk_write_time;
+        self.wal_records += o.wal_records;
+        self.wal_fpi += o.wal_fpi;
+        self.wal_bytes = self.wal_bytes.wrapping_add(o.wal_bytes);
+    }
+}
+
+/// What one planning or execution did, already converted to plain values.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Usage {
+    pub rows: u64,
+    pub resources: Resources,
     pub jit: Option<JitUsage>,
 }
 
@@ -66,24 +97,8 @@ pub struct Counters {
     pub mean_time: [f64; 2],
     pub sum_var_time: [f64; 2],
     pub rows: i64,
-    pub shared_blks_hit: i64,
-    pub shared_blks_read: i64,
-    pub shared_blks_dirtied: i64,
-    pub shared_blks_written: i64,
-    pub local_blks_hit: i64,
-    pub local_blks_read: i64,
-    pub local_blks_dirtied: i64,
-    pub local_blks_written: i64,
-    pub temp_blks_read: i64,
-    pub temp_blks_written: i64,
-    pub blk_read_time: f64,
-    pub blk_write_time: f64,
-    pub temp_blk_read_time: f64,
-    pub temp_blk_write_time: f64,
+    pub resources: Resources,
     pub usage: f64,
-    pub wal_records: i64,
-    pub wal_fpi: i64,
-    pub wal_bytes: u64,
     pub jit_functions: i64,
     pub jit_generation_time: f64,
     pub jit_inlining_count: i64,
@@ -134,24 +149,8 @@ impl Counters {
             }
         }
         self.rows += u.rows as i64;
-        self.shared_blks_hit += u.shared_blks_hit;
-        self.shared_blks_read += u.shared_blks_read;
-        self.shared_blks_dirtied += u.shared_blks_dirtied;
-        self.shared_blks_written += u.shared_blks_written;
-        self.local_blks_hit += u.local_blks_hit;
-        self.local_blks_read += u.local_blks_read;
-        self.local_blks_dirtied += u.local_blks_dirtied;
-        self.local_blks_written += u.local_blks_written;
-        self.temp_blks_read += u.temp_blks_read;
-        self.temp_blks_written += u.temp_blks_written;
-        self.blk_read_time += u.blk_read_time;
-        self.blk_write_time += u.blk_write_time;
-        self.temp_blk_read_time += u.temp_blk_read_time;
-        self.temp_blk_write_time += u.temp_blk_write_time;
+        self.resources.add(&u.resources);
         self.usage += USAGE_EXEC;
-        self.wal_records += u.wal_records;
-        self.wal_fpi += u.wal_fpi;
-        self.wal_bytes = self.wal_bytes.wrapping_add(u.wal_bytes);
         if let Some(j) = &u.jit {
             self.jit_functions += j.functions;
             self.jit_generation_time += j.generation_time;
@@ -261,7 +260,7 @@ mod tests {
     #[test]
     fn block_and_wal_counters_accumulate() {
         let mut c = Counters::new(USAGE_INIT);
-        let u = Usage {
+        let resources = Resources {
             shared_blks_hit: 10,
             temp_blks_written: 2,
             wal_bytes: 100,
@@ -269,13 +268,17 @@ mod tests {
             blk_read_time: 0.25,
             ..Default::default()
         };
+        let u = Usage {
+            resources,
+            ..Default::default()
+        };
         c.record(Kind::Exec, 1.0, &u);
         c.record(Kind::Exec, 1.0, &u);
-        assert_eq!(c.shared_blks_hit, 20);
-        assert_eq!(c.temp_blks_written, 4);
-        assert_eq!(c.wal_bytes, 200);
-        assert_eq!(c.wal_records, 2);
-        assert_eq!(c.blk_read_time, 0.5);
+        assert_eq!(c.resources.shared_blks_hit, 20);
+        assert_eq!(c.resources.temp_blks_written, 4);
+        assert_eq!(c.resources.wal_bytes, 200);
+        assert_eq!(c.resources.wal_records, 2);
+        assert_eq!(c.resources.blk_read_time, 0.5);
     }
 
     #[test]
