@@ -47,25 +47,19 @@ pgrx_tests() {
   cargo pgrx test "pg$v" --runas postgres --pgdata "$dir"
 }
 
-pg_regress_bin() { echo "$("$(pg_config_for "$1")" --pkglibdir)/pgxs/src/test/regress/pg_regress"; }
-pg_isolation_bin() { echo "$("$(pg_config_for "$1")" --pkglibdir)/pgxs/src/test/isolation/pg_isolation_regress"; }
-
-regress() { # regress VERSION CLUSTER SUITE...
-  local v=$1 name=$2; shift 2
-  local out="$BUILD/$name/regress-$1"
+# suite TOOL VERSION CLUSTER NAME...: pg_regress or pg_isolation_regress from that version's
+# PGXS, against the running cluster, with expected output from pg_test/.
+suite() {
+  local tool=$1 v=$2 name=$3; shift 3
+  local bin out="$BUILD/$name/$tool-$1"
+  case $tool in
+    regress) bin=$("$(pg_config_for "$v")" --pkglibdir)/pgxs/src/test/regress/pg_regress ;;
+    isolation) bin=$("$(pg_config_for "$v")" --pkglibdir)/pgxs/src/test/isolation/pg_isolation_regress ;;
+  esac
   rm -rf "$out" && mkdir -p "$out"
-  "$(pg_regress_bin "$v")" --host="$BUILD/$name/sock" --port="$(cat "$BUILD/$name/port")" --user=postgres \
-    --bindir="$(bindir_for "$v")" --inputdir=pg_test --outputdir="$out" --dbname=vitals_regress "$@" \
-    || { cat "$out/regression.diffs" 2>/dev/null | head -150; return 1; }
-}
-
-isolation() { # isolation VERSION CLUSTER SPEC...
-  local v=$1 name=$2; shift 2
-  local out="$BUILD/$name/isolation"
-  rm -rf "$out" && mkdir -p "$out"
-  "$(pg_isolation_bin "$v")" --host="$BUILD/$name/sock" --port="$(cat "$BUILD/$name/port")" --user=postgres \
-    --bindir="$(bindir_for "$v")" --inputdir=pg_test --outputdir="$out" --dbname=vitals_isolation "$@" \
-    || { cat "$out/output_iso/regression.diffs" "$out/regression.diffs" 2>/dev/null | head -150; return 1; }
+  "$bin" --host="$BUILD/$name/sock" --port="$(cat "$BUILD/$name/port")" --user=postgres \
+    --bindir="$(bindir_for "$v")" --inputdir=pg_test --outputdir="$out" --dbname="vitals_$tool" "$@" \
+    || { cat "$out/regression.diffs" "$out/output_iso/regression.diffs" 2>/dev/null | head -150; return 1; }
 }
 
 q() { cluster_psql "$1" -d postgres -Atq -c "$2"; }
@@ -141,14 +135,14 @@ for v in "${versions[@]}"; do
     "pg_stat_statements.track = all" "pg_vitals.track = all" "pg_vitals.max = 1000" "max_connections = 50"
   cluster_start "$name" || { failed=$((failed + 1)); failures+=("pg$v: start"); continue; }
   q "$name" "CREATE EXTENSION pg_stat_statements; CREATE EXTENSION pg_vitals" >/dev/null
-  check "pg$v: pg_regress ${regress_suites[*]}" regress "$v" "$name" "${regress_suites[@]}"
-  check "pg$v: isolation ${isolation_specs[*]}" isolation "$v" "$name" "${isolation_specs[@]}"
+  check "pg$v: pg_regress ${regress_suites[*]}" suite regress "$v" "$name" "${regress_suites[@]}"
+  check "pg$v: isolation ${isolation_specs[*]}" suite isolation "$v" "$name" "${isolation_specs[@]}"
   check "pg$v: exact counts under concurrent clients" concurrent_exact_counts "$name" "$v"
   check "pg$v: concurrent resets" concurrent_resets "$name" "$v"
   check "pg$v: persistence across restart" persistence "$name"
   # Finally the same server without preloading pg_vitals.
   cluster_conf "$name" "shared_preload_libraries = ''"
-  cluster_restart "$name" && check "pg$v: pg_regress not_preloaded" regress "$v" "$name" not_preloaded
+  cluster_restart "$name" && check "pg$v: pg_regress not_preloaded" suite regress "$v" "$name" not_preloaded
   cluster_stop "$name"
   check "pg$v: out-of-range pg_vitals.max at startup" bad_max_at_startup "$v"
 done

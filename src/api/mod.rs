@@ -14,6 +14,17 @@ use pgrx::{IntoDatum, PgSqlErrorCode};
 
 pgrx::extension_sql_file!("surface.sql", name = "surface", finalize);
 
+/// Declares a C function to PostgreSQL as version-1 calling convention (PG_FUNCTION_INFO_V1).
+macro_rules! finfo_v1 {
+    ($name:ident) => {
+        #[no_mangle]
+        pub extern "C" fn $name() -> &'static pg_sys::Pg_finfo_record {
+            const V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
+            &V1
+        }
+    };
+}
+
 /// Raises an ERROR with a hint.
 fn raise(code: PgSqlErrorCode, message: String, hint: &str) -> ! {
     pg_sys::panic::ErrorReport::new(code, message, "pg_vitals")
@@ -168,11 +179,7 @@ struct Snapshot {
     counters: Counters,
 }
 
-#[no_mangle]
-pub extern "C" fn pg_finfo_vitals_statements() -> &'static pg_sys::Pg_finfo_record {
-    const V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
-    &V1
-}
+finfo_v1!(pg_finfo_vitals_statements);
 
 /// `vitals._statements(showtext boolean)`: the rows behind `vitals.statements`.
 #[no_mangle]
@@ -224,11 +231,7 @@ pub unsafe extern "C-unwind" fn vitals_statements(fcinfo: FunctionCallInfo) -> D
     Datum::from(0)
 }
 
-#[no_mangle]
-pub extern "C" fn pg_finfo_vitals_info() -> &'static pg_sys::Pg_finfo_record {
-    const V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
-    &V1
-}
+finfo_v1!(pg_finfo_vitals_info);
 
 /// `vitals._info()`: the row behind `vitals.info`.
 #[no_mangle]
@@ -262,11 +265,7 @@ pub unsafe extern "C-unwind" fn vitals_info(fcinfo: FunctionCallInfo) -> Datum {
     Datum::from(0)
 }
 
-#[no_mangle]
-pub extern "C" fn pg_finfo_vitals_reset() -> &'static pg_sys::Pg_finfo_record {
-    const V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
-    &V1
-}
+finfo_v1!(pg_finfo_vitals_reset);
 
 /// Argument `n`, which must not be NULL.
 ///
