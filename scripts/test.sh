@@ -90,6 +90,25 @@ concurrent_resets() {
   expect_eq "server alive after concurrent resets" "$(q "$name" "SELECT count(*) >= 0 FROM vitals.statements")" t
 }
 
+# Four clients create more distinct statements than the store holds (evicting all the
+# time) while a fifth reads the view: no error, no crash, the store stays within bounds.
+concurrent_eviction() {
+  local name=$1 v=$2 churn="$BUILD/$1/churn.sql" reader="$BUILD/$1/reader.sql"
+  q "$name" "CREATE TABLE IF NOT EXISTS churn_t (a int);
+    CREATE OR REPLACE FUNCTION churn(n int) RETURNS void LANGUAGE plpgsql AS \$\$
+    BEGIN EXECUTE format('SELECT %s FROM churn_t', rtrim(repeat('a, ', n), ', ')); END \$\$;
+    SELECT vitals.reset()" >/dev/null || return 1
+  # Distinct statements: one per column count (1..1500), more than pg_vitals.max = 1000.
+  printf '\\set n random(1, 1500)\nSELECT churn(:n);\n' >"$churn"
+  printf 'SELECT count(*), sum(calls) FROM vitals.statements;\n' >"$reader"
+  local pgbench=("$(bindir_for "$v")/pgbench" -n -h "$BUILD/$name/sock" -p "$(cat "$BUILD/$name/port")" -U postgres)
+  "${pgbench[@]}" -c 1 -T 5 -f "$reader" postgres >/dev/null &
+  local reading=$!
+  "${pgbench[@]}" -c 4 -j 2 -T 5 -f "$churn" postgres >/dev/null || { wait $reading; return 1; }
+  wait $reading || return 1
+  expect_eq "store within bounds, evicting" "$(q "$name" "SELECT entries <= max AND dealloc > 0 FROM vitals.info")" t
+}
+
 # Statistics survive a clean restart; a damaged stats file is skipped with a WARNING.
 persistence() {
   local name=$1
@@ -139,6 +158,7 @@ for v in "${versions[@]}"; do
   check "pg$v: isolation ${isolation_specs[*]}" suite isolation "$v" "$name" "${isolation_specs[@]}"
   check "pg$v: exact counts under concurrent clients" concurrent_exact_counts "$name" "$v"
   check "pg$v: concurrent resets" concurrent_resets "$name" "$v"
+  check "pg$v: eviction under concurrent load" concurrent_eviction "$name" "$v"
   check "pg$v: persistence across restart" persistence "$name"
   # Finally the same server without preloading pg_vitals.
   cluster_conf "$name" "shared_preload_libraries = ''"
