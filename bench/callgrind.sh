@@ -34,14 +34,18 @@ for count in "$n" $((2 * n)); do
 done
 chown -R postgres: "$work"
 
-# name|settings (-c options for the single-user backend)
+# name|settings (-c options for the single-user backend). Saving statistics at shutdown is
+# off for both extensions, so that every run starts from the same empty store instead of
+# the previous run's file.
+pgss="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.save=off"
+vitals="-c shared_preload_libraries=pg_vitals -c pg_vitals.save=off"
 configs=(
   "no extension|-c compute_query_id=off"
   "compute_query_id = on only|-c compute_query_id=on"
-  "pg_stat_statements|-c shared_preload_libraries=pg_stat_statements"
-  "pg_stat_statements, track_planning|-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_planning=on"
-  "pg_vitals|-c shared_preload_libraries=pg_vitals"
-  "pg_vitals, track_planning|-c shared_preload_libraries=pg_vitals -c pg_vitals.track_planning=on"
+  "pg_stat_statements|$pgss"
+  "pg_stat_statements, track_planning|$pgss -c pg_stat_statements.track_planning=on"
+  "pg_vitals|$vitals"
+  "pg_vitals, track_planning|$vitals -c pg_vitals.track_planning=on"
 )
 
 instructions() { # instructions SETTINGS SCRIPT
