@@ -128,18 +128,22 @@ persistence() {
     "$(q "$name" "SELECT count(*) FROM vitals.statements WHERE query LIKE '%persistence_marker%'")" 0
 }
 
-# An out-of-range pg_vitals.max in postgresql.conf: the server starts, says why in its log
-# and uses the default.
-bad_max_at_startup() {
-  local v=$1 name="badmax$1"
+# Startup problems in postgresql.conf are explained in the server log, and the server starts:
+# an out-of-range pg_vitals.max (the default is used), pg_stat_statements listed after
+# pg_vitals (which would hide utility commands from pg_vitals).
+startup_warnings() {
+  local v=$1 name="startup$1"
   cluster_init "$v" "$name" >/dev/null || return 1
-  cluster_conf "$name" "shared_preload_libraries = 'pg_vitals'" "pg_vitals.max = -1"
+  cluster_conf "$name" "shared_preload_libraries = 'pg_vitals,pg_stat_statements'" "pg_vitals.max = -1"
   cluster_start "$name" || return 1
   local shown
   shown=$(q "$name" "SHOW pg_vitals.max")
   cluster_stop "$name"
-  grep -q 'WARNING:  -1 is outside the valid range for parameter "pg_vitals.max" (100 .. 1000000)' "$BUILD/$name/server.log" \
-    || { echo "  no WARNING in the server log"; return 1; }
+  local log="$BUILD/$name/server.log"
+  grep -q 'WARNING:  -1 is outside the valid range for parameter "pg_vitals.max" (100 .. 1000000)' "$log" \
+    || { echo "  no WARNING about pg_vitals.max"; return 1; }
+  grep -q 'WARNING:  pg_vitals: pg_stat_statements is listed after pg_vitals' "$log" \
+    || { echo "  no WARNING about the load order"; return 1; }
   expect_eq "pg_vitals.max after a bad value" "$shown" 5000
 }
 
@@ -164,7 +168,7 @@ for v in "${versions[@]}"; do
   cluster_conf "$name" "shared_preload_libraries = ''"
   cluster_restart "$name" && check "pg$v: pg_regress not_preloaded" suite regress "$v" "$name" not_preloaded
   cluster_stop "$name"
-  check "pg$v: out-of-range pg_vitals.max at startup" bad_max_at_startup "$v"
+  check "pg$v: startup warnings (bad pg_vitals.max, load order)" startup_warnings "$v"
 done
 
 echo
