@@ -65,5 +65,7 @@ cluster_psql() {
 # install_extension VERSION [--release]: build and install pg_vitals into that PostgreSQL.
 install_extension() {
   local v=$1; shift
-  (cd "$ROOT" && cargo pgrx install --pg-config "$(pg_config_for "$v")" --no-default-features --features "pg$v" "$@")
+  (cd "$ROOT" && cargo pgrx install --pg-config "$(pg_config_for "$v")" --no-default-features --features "pg$v" "$@") || return 1
+  # Install scripts of released versions, so that upgrades from them can be tested.
+  cp "$ROOT"/sql/released/*.sql "$("$(pg_config_for "$v")" --sharedir)/extension/"
 }

@@ -36,7 +36,7 @@ expect_eq() { # expect_eq WHAT ACTUAL EXPECTED
   return 1
 }
 
-regress_suites=(agreement statements privileges bad_input error_fidelity eviction)
+regress_suites=(agreement statements percentiles privileges bad_input error_fidelity eviction upgrade)
 isolation_specs=(concurrent_reset)
 
 pure_tests() { cargo test --lib --features pg15 --quiet; }

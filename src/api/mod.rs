@@ -88,9 +88,16 @@ unsafe fn materialize(
 /// # Safety
 /// The row must match the descriptor.
 unsafe fn put(ts: *mut pg_sys::Tuplestorestate, desc: pg_sys::TupleDesc, row: &mut Row) {
-    debug_assert_eq!((*desc).natts as usize, row.values.len());
     if (*desc).natts as usize != row.values.len() {
-        pgrx::error!("pg_vitals: SQL declaration does not match the library; run ALTER EXTENSION pg_vitals UPDATE");
+        raise(
+            PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+            format!(
+                "pg_vitals' SQL objects are older than its library ({} columns instead of {})",
+                (*desc).natts,
+                row.values.len()
+            ),
+            "Run ALTER EXTENSION pg_vitals UPDATE.",
+        );
     }
     pg_sys::tuplestore_putvalues(ts, desc, row.values.as_mut_ptr(), row.nulls.as_mut_ptr());
 }
@@ -169,7 +176,17 @@ fn push_counters(row: &mut Row, c: &Counters) {
     row.f64(c.jit_optimization_time);
     row.i64(c.jit_emission_count);
     row.f64(c.jit_emission_time);
+    let exec = Kind::Exec as usize;
+    for p in c
+        .exec_histogram
+        .quantiles(PERCENTILES, c.min_time[exec], c.max_time[exec])
+    {
+        row.push(p.and_then(|v| v.into_datum()));
+    }
 }
+
+/// p50, p90, p95, p99 and p99.9 of the execution time, the view's last columns.
+const PERCENTILES: [f64; 5] = [0.5, 0.9, 0.95, 0.99, 0.999];
 
 /// One entry copied out of shared memory, so that no lock is held while building rows.
 struct Snapshot {
@@ -210,7 +227,7 @@ pub unsafe extern "C-unwind" fn vitals_statements(fcinfo: FunctionCallInfo) -> D
     })
     .unwrap_or_default();
     for s in &snapshot {
-        let mut row = Row::with_capacity(43);
+        let mut row = Row::with_capacity(48);
         row.push(Some(Datum::from(s.key.userid)));
         row.push(Some(Datum::from(s.key.dbid)));
         row.push(Some(Datum::from(s.key.toplevel())));
@@ -226,6 +243,49 @@ pub unsafe extern "C-unwind" fn vitals_statements(fcinfo: FunctionCallInfo) -> D
             );
         }
         push_counters(&mut row, &s.counters);
+        put(ts, desc, &mut row);
+    }
+    Datum::from(0)
+}
+
+finfo_v1!(pg_finfo_vitals_histogram);
+
+/// `vitals.histogram(queryid, userid, dbid, toplevel)`: the execution-time histogram of the
+/// entries with that query id (summed when several match; NULL filters match any), one row
+/// per non-empty bucket. Only entries whose query id the caller may see count.
+#[no_mangle]
+#[pgrx::pg_guard]
+pub unsafe extern "C-unwind" fn vitals_histogram(fcinfo: FunctionCallInfo) -> Datum {
+    require_store();
+    let queryid: i64 = required(fcinfo, 0, "queryid");
+    let userid: Option<pg_sys::Oid> = pgrx::fcinfo::pg_getarg(fcinfo, 1);
+    let dbid: Option<pg_sys::Oid> = pgrx::fcinfo::pg_getarg(fcinfo, 2);
+    let toplevel: Option<bool> = pgrx::fcinfo::pg_getarg(fcinfo, 3);
+    let (userid, dbid): (Option<u32>, Option<u32>) = (userid.map(Into::into), dbid.map(Into::into));
+    let me: u32 = pg_sys::GetUserId().into();
+    let all = sees_all_stats();
+    let (ts, desc) = materialize(fcinfo);
+    let merged = store::with_shared(|t, g| {
+        let mut sum = store::histogram::Histogram::default();
+        for (m, e) in t.entries(g) {
+            let k = m.key;
+            if k.queryid == queryid
+                && userid.is_none_or(|u| u == k.userid)
+                && dbid.is_none_or(|d| d == k.dbid)
+                && toplevel.is_none_or(|tl| tl == k.toplevel())
+                && (all || k.userid == me)
+            {
+                sum.merge(&e.counters.read().exec_histogram);
+            }
+        }
+        sum
+    })
+    .unwrap_or_default();
+    for (b, calls) in merged.buckets() {
+        let mut row = Row::with_capacity(3);
+        row.f64(store::histogram::lower_ms(b));
+        row.f64(store::histogram::upper_ms(b));
+        row.i64(calls as i64);
         put(ts, desc, &mut row);
     }
     Datum::from(0)

@@ -1,7 +1,8 @@
 -- The SQL surface of pg_vitals. Objects are created in schema vitals (see the control file).
 
 -- vitals.statements: one row per (userid, dbid, queryid, toplevel), with every column that
--- pg_stat_statements 1.10 (PostgreSQL 15) has, under the same name and type.
+-- pg_stat_statements 1.10 (PostgreSQL 15) has, under the same name and type, then the
+-- execution-time percentiles.
 CREATE FUNCTION vitals._statements(
     showtext boolean,
     OUT userid oid,
@@ -46,13 +47,32 @@ CREATE FUNCTION vitals._statements(
     OUT jit_optimization_count int8,
     OUT jit_optimization_time float8,
     OUT jit_emission_count int8,
-    OUT jit_emission_time float8
+    OUT jit_emission_time float8,
+    OUT p50_exec_time float8,
+    OUT p90_exec_time float8,
+    OUT p95_exec_time float8,
+    OUT p99_exec_time float8,
+    OUT p999_exec_time float8
 )
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'vitals_statements'
 LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
 
 CREATE VIEW vitals.statements AS SELECT * FROM vitals._statements(true);
+
+-- vitals.histogram: execution-time buckets of a statement (NULL filters match any).
+CREATE FUNCTION vitals.histogram(
+    queryid bigint,
+    userid oid DEFAULT NULL,
+    dbid oid DEFAULT NULL,
+    toplevel boolean DEFAULT NULL,
+    OUT lower_ms float8,
+    OUT upper_ms float8,
+    OUT calls bigint
+)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'vitals_histogram'
+LANGUAGE C VOLATILE PARALLEL SAFE;
 
 -- vitals.info: the store itself.
 CREATE FUNCTION vitals._info(

@@ -4,6 +4,7 @@
 //! pg_stat_statements.c): `calls` counts completed executions, times are milliseconds,
 //! the variance is kept with Welford's method and reported as a population stddev.
 
+use super::histogram::Histogram;
 use bytemuck::{Pod, Zeroable};
 
 /// Planning or execution: the two kinds of timing an entry keeps.
@@ -107,6 +108,8 @@ pub struct Counters {
     pub jit_optimization_time: f64,
     pub jit_emission_count: i64,
     pub jit_emission_time: f64,
+    /// Execution times (see `histogram`): the percentiles.
+    pub exec_histogram: Histogram,
 }
 
 impl Counters {
@@ -132,6 +135,9 @@ impl Counters {
         }
         self.calls[k] += 1;
         self.total_time[k] += time_ms;
+        if kind == Kind::Exec {
+            self.exec_histogram.add(time_ms);
+        }
         if self.calls[k] == 1 {
             self.min_time[k] = time_ms;
             self.max_time[k] = time_ms;
@@ -279,6 +285,14 @@ mod tests {
         assert_eq!(c.resources.wal_bytes, 200);
         assert_eq!(c.resources.wal_records, 2);
         assert_eq!(c.resources.blk_read_time, 0.5);
+    }
+
+    #[test]
+    fn executions_feed_the_histogram_and_planning_does_not() {
+        let mut c = Counters::new(USAGE_INIT);
+        c.record(Kind::Plan, 5.0, &Usage::default());
+        c.record(Kind::Exec, 2.0, &Usage::default());
+        assert_eq!(c.exec_histogram.total(), 1);
     }
 
     #[test]

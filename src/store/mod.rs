@@ -33,6 +33,7 @@
 //! WARNING; see [`persist`].
 
 pub mod counters;
+pub mod histogram;
 pub mod persist;
 pub mod spinlock;
 pub mod table;

@@ -13,7 +13,7 @@ use super::counters::Counters;
 use super::table::{GlobalStats, Key, NO_TEXT};
 
 const MAGIC: u32 = 0x5356_4750; // "PGVS"
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2; // 2: counters carry the execution-time histogram
 
 /// One entry as saved.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,0 +1,79 @@
+-- pg_vitals 0.1.0 -> 0.2.0: execution-time percentiles in vitals.statements, and
+-- vitals.histogram().
+\echo Use "ALTER EXTENSION pg_vitals UPDATE TO '0.2.0'" to load this file. \quit
+
+DROP VIEW vitals.statements;
+DROP FUNCTION vitals._statements(boolean);
+
+CREATE FUNCTION vitals._statements(
+    showtext boolean,
+    OUT userid oid,
+    OUT dbid oid,
+    OUT toplevel bool,
+    OUT queryid bigint,
+    OUT query text,
+    OUT plans int8,
+    OUT total_plan_time float8,
+    OUT min_plan_time float8,
+    OUT max_plan_time float8,
+    OUT mean_plan_time float8,
+    OUT stddev_plan_time float8,
+    OUT calls int8,
+    OUT total_exec_time float8,
+    OUT min_exec_time float8,
+    OUT max_exec_time float8,
+    OUT mean_exec_time float8,
+    OUT stddev_exec_time float8,
+    OUT rows int8,
+    OUT shared_blks_hit int8,
+    OUT shared_blks_read int8,
+    OUT shared_blks_dirtied int8,
+    OUT shared_blks_written int8,
+    OUT local_blks_hit int8,
+    OUT local_blks_read int8,
+    OUT local_blks_dirtied int8,
+    OUT local_blks_written int8,
+    OUT temp_blks_read int8,
+    OUT temp_blks_written int8,
+    OUT blk_read_time float8,
+    OUT blk_write_time float8,
+    OUT temp_blk_read_time float8,
+    OUT temp_blk_write_time float8,
+    OUT wal_records int8,
+    OUT wal_fpi int8,
+    OUT wal_bytes numeric,
+    OUT jit_functions int8,
+    OUT jit_generation_time float8,
+    OUT jit_inlining_count int8,
+    OUT jit_inlining_time float8,
+    OUT jit_optimization_count int8,
+    OUT jit_optimization_time float8,
+    OUT jit_emission_count int8,
+    OUT jit_emission_time float8,
+    OUT p50_exec_time float8,
+    OUT p90_exec_time float8,
+    OUT p95_exec_time float8,
+    OUT p99_exec_time float8,
+    OUT p999_exec_time float8
+)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'vitals_statements'
+LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
+
+CREATE VIEW vitals.statements AS SELECT * FROM vitals._statements(true);
+
+-- vitals.histogram: execution-time buckets of a statement (NULL filters match any).
+CREATE FUNCTION vitals.histogram(
+    queryid bigint,
+    userid oid DEFAULT NULL,
+    dbid oid DEFAULT NULL,
+    toplevel boolean DEFAULT NULL,
+    OUT lower_ms float8,
+    OUT upper_ms float8,
+    OUT calls bigint
+)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'vitals_histogram'
+LANGUAGE C VOLATILE PARALLEL SAFE;
+
+GRANT SELECT ON vitals.statements TO PUBLIC;
