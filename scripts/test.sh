@@ -36,8 +36,8 @@ expect_eq() { # expect_eq WHAT ACTUAL EXPECTED
   return 1
 }
 
-regress_suites=(agreement statements percentiles privileges bad_input error_fidelity eviction upgrade)
-isolation_specs=(concurrent_reset)
+regress_suites=(agreement statements percentiles failures privileges bad_input error_fidelity eviction upgrade)
+isolation_specs=(concurrent_reset concurrent_failures)
 
 pure_tests() { cargo test --lib --features pg15 --quiet; }
 

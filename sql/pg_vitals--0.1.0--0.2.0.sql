@@ -1,5 +1,5 @@
--- pg_vitals 0.1.0 -> 0.2.0: execution-time percentiles in vitals.statements, and
--- vitals.histogram().
+-- pg_vitals 0.1.0 -> 0.2.0: execution-time percentiles and failed executions in
+-- vitals.statements, and vitals.histogram().
 \echo Use "ALTER EXTENSION pg_vitals UPDATE TO '0.2.0'" to load this file. \quit
 
 DROP VIEW vitals.statements;
@@ -54,7 +54,11 @@ CREATE FUNCTION vitals._statements(
     OUT p90_exec_time float8,
     OUT p95_exec_time float8,
     OUT p99_exec_time float8,
-    OUT p999_exec_time float8
+    OUT p999_exec_time float8,
+    OUT errors int8,
+    OUT error_time float8,
+    OUT last_sqlstate text,
+    OUT last_error_at timestamptz
 )
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'vitals_statements'

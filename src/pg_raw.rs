@@ -32,4 +32,18 @@ unsafe extern "C" {
         sub: *const BufferUsage,
     );
     pub fn WalUsageAccumDiff(dst: *mut WalUsage, add: *const WalUsage, sub: *const WalUsage);
+    /// The SQLSTATE of the error being handled (valid between the longjmp and the re-throw).
+    pub fn geterrcode() -> c_int;
+    /// libc; the clock PostgreSQL's instr_time reads on Linux.
+    pub fn clock_gettime(clock: c_int, tp: *mut Timespec) -> c_int;
 }
+
+#[repr(C)]
+#[derive(Default)]
+pub struct Timespec {
+    pub tv_sec: i64,
+    pub tv_nsec: i64,
+}
+
+/// CLOCK_MONOTONIC on Linux: INSTR_TIME_SET_CURRENT's clock.
+pub const CLOCK_MONOTONIC: c_int = 1;

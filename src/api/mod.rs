@@ -183,6 +183,17 @@ fn push_counters(row: &mut Row, c: &Counters) {
     {
         row.push(p.and_then(|v| v.into_datum()));
     }
+    row.i64(c.errors);
+    row.f64(c.error_time);
+    if c.errors > 0 {
+        let state = store::counters::sqlstate_text(c.last_sqlstate);
+        // SAFETY: a plain read of backend state.
+        let encoding = unsafe { pg_sys::GetDatabaseEncoding() };
+        row.push(Some(text_datum(state.as_bytes(), encoding)));
+    } else {
+        row.push(None);
+    }
+    row.timestamptz(c.last_error_at);
 }
 
 /// p50, p90, p95, p99 and p99.9 of the execution time, the view's last columns.
@@ -227,7 +238,7 @@ pub unsafe extern "C-unwind" fn vitals_statements(fcinfo: FunctionCallInfo) -> D
     })
     .unwrap_or_default();
     for s in &snapshot {
-        let mut row = Row::with_capacity(48);
+        let mut row = Row::with_capacity(52);
         row.push(Some(Datum::from(s.key.userid)));
         row.push(Some(Datum::from(s.key.dbid)));
         row.push(Some(Datum::from(s.key.toplevel())));

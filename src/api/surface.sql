@@ -2,7 +2,7 @@
 
 -- vitals.statements: one row per (userid, dbid, queryid, toplevel), with every column that
 -- pg_stat_statements 1.10 (PostgreSQL 15) has, under the same name and type, then the
--- execution-time percentiles.
+-- execution-time percentiles and the executions that failed.
 CREATE FUNCTION vitals._statements(
     showtext boolean,
     OUT userid oid,
@@ -52,7 +52,11 @@ CREATE FUNCTION vitals._statements(
     OUT p90_exec_time float8,
     OUT p95_exec_time float8,
     OUT p99_exec_time float8,
-    OUT p999_exec_time float8
+    OUT p999_exec_time float8,
+    OUT errors int8,
+    OUT error_time float8,
+    OUT last_sqlstate text,
+    OUT last_error_at timestamptz
 )
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'vitals_statements'

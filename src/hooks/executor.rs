@@ -5,7 +5,7 @@
 //! ExecutorEnd records the execution (before chaining, while the executor state exists).
 
 use super::record::{self, Statement};
-use super::{chain, enabled, nesting_level, run_nested, shielded, NESTING};
+use super::{chain, enabled, nesting_level, run_nested_or, shielded, NESTING};
 use crate::pg_raw;
 use crate::store::counters::Kind;
 use pgrx::pg_sys::{self, QueryDesc};
@@ -35,9 +35,11 @@ pub(super) unsafe extern "C-unwind" fn executor_run(
     count: u64,
     execute_once: bool,
 ) {
-    run_nested(&NESTING, || {
-        chain::executor_run(query_desc, direction, count, execute_once)
-    });
+    run_nested_or(
+        &NESTING,
+        || chain::executor_run(query_desc, direction, count, execute_once),
+        || failed(query_desc),
+    );
 }
 
 #[cfg(feature = "pg18")]
@@ -46,13 +48,19 @@ pub(super) unsafe extern "C-unwind" fn executor_run(
     direction: pg_sys::ScanDirection::Type,
     count: u64,
 ) {
-    run_nested(&NESTING, || {
-        chain::executor_run(query_desc, direction, count)
-    });
+    run_nested_or(
+        &NESTING,
+        || chain::executor_run(query_desc, direction, count),
+        || failed(query_desc),
+    );
 }
 
 pub(super) unsafe extern "C-unwind" fn executor_finish(query_desc: *mut QueryDesc) {
-    run_nested(&NESTING, || chain::executor_finish(query_desc));
+    run_nested_or(
+        &NESTING,
+        || chain::executor_finish(query_desc),
+        || failed(query_desc),
+    );
 }
 
 pub(super) unsafe extern "C-unwind" fn executor_end(query_desc: *mut QueryDesc) {
@@ -64,6 +72,39 @@ pub(super) unsafe extern "C-unwind" fn executor_end(query_desc: *mut QueryDesc) 
         shielded((), || record_execution(qd, query_id));
     }
     chain::executor_end(query_desc);
+}
+
+/// The statement of `query_desc` raised an error while running: count it as failed, with the
+/// time its run had taken (its executor instrumentation is still running).
+fn failed(query_desc: *mut QueryDesc) {
+    shielded((), || {
+        // SAFETY: the query descriptor is intact until the abort cleans up after the error.
+        let qd = unsafe { &*query_desc };
+        let query_id = unsafe { super::query_id((*qd.plannedstmt).queryId) };
+        if query_id == 0
+            || qd.totaltime.is_null()
+            || !crate::store::available()
+            || !enabled(nesting_level())
+        {
+            return;
+        }
+        // SAFETY: as above.
+        let instr = unsafe { &*qd.totaltime };
+        let mut time_ms = record::ms(&instr.counter);
+        let started = record::ms(&instr.starttime);
+        if started != 0.0 {
+            time_ms += (record::monotonic_ms() - started).max(0.0);
+        }
+        let stmt = unsafe {
+            Statement {
+                source: qd.sourceText,
+                query_id,
+                location: (*qd.plannedstmt).stmt_location,
+                len: (*qd.plannedstmt).stmt_len,
+            }
+        };
+        record::record_error(&stmt, nesting_level() == 0, time_ms);
+    });
 }
 
 fn record_execution(qd: &QueryDesc, query_id: i64) {

@@ -13,15 +13,16 @@ unsafe extern "C" {
     fn pg_re_throw() -> !;
 }
 
-/// Runs `body`, then `finally` whether `body` returned or raised a PostgreSQL error; in the
-/// latter case the error then continues to the enclosing handler.
+/// Runs `body`, then `finally(failed)` whether `body` returned or raised a PostgreSQL error;
+/// in the latter case (`failed` true, the error data still current, so `geterrcode()` works)
+/// the error then continues to the enclosing handler.
 ///
 /// # Safety
 /// `body` must be a plain old frame: it may be left by longjmp, so it must not own anything
 /// with a destructor, and neither may the caller's frame at the point of this call (the
 /// re-throw leaves it by longjmp too). `finally` must not raise an error.
 #[inline(always)]
-pub(super) unsafe fn try_finally(body: impl FnOnce(), finally: impl FnOnce()) {
+pub(super) unsafe fn try_finally(body: impl FnOnce(), finally: impl FnOnce(bool)) {
     let saved_exception_stack = pg_sys::PG_exception_stack;
     let saved_context_stack = pg_sys::error_context_stack;
     let jumped = cee_scape::call_with_sigsetjmp(false, |jmp| {
@@ -31,7 +32,7 @@ pub(super) unsafe fn try_finally(body: impl FnOnce(), finally: impl FnOnce()) {
     });
     pg_sys::PG_exception_stack = saved_exception_stack;
     pg_sys::error_context_stack = saved_context_stack;
-    finally();
+    finally(jumped != 0);
     if jumped != 0 {
         pg_re_throw();
     }

@@ -75,9 +75,24 @@ pub(crate) fn enabled(level: i32) -> bool {
 /// As [`guard::try_finally`]: `body` and the caller's frame must be plain old frames.
 #[inline(always)]
 unsafe fn run_nested(counter: &'static AtomicI32, body: impl FnOnce()) {
+    run_nested_or(counter, body, || {});
+}
+
+/// As [`run_nested`], and if `body` raises an error, runs `on_error` (back at the caller's
+/// level, before the error goes on) while the error is still current.
+///
+/// # Safety
+/// As [`guard::try_finally`]; `on_error` must not raise an error (use [`shielded`]).
+#[inline(always)]
+unsafe fn run_nested_or(counter: &'static AtomicI32, body: impl FnOnce(), on_error: impl FnOnce()) {
     let saved = counter.load(Ordering::Relaxed);
     counter.store(saved + 1, Ordering::Relaxed);
-    guard::try_finally(body, || counter.store(saved, Ordering::Relaxed));
+    guard::try_finally(body, |failed| {
+        counter.store(saved, Ordering::Relaxed);
+        if failed {
+            on_error();
+        }
+    });
 }
 
 /// Runs our own bookkeeping; a panic in it is reported as a WARNING, never an error for

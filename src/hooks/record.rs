@@ -94,9 +94,50 @@ pub(super) fn remember_text(
     });
 }
 
+/// Adds one execution that ended in the error being handled now, after `time_ms`, creating
+/// the entry if needed: a statement that only ever fails is still shown.
+pub(super) fn record_error(stmt: &Statement, toplevel: bool, time_ms: f64) {
+    if stmt.query_id == 0 || stmt.source.is_null() {
+        return;
+    }
+    // SAFETY: called between the error's longjmp and its re-throw, so there is a current
+    // error; plain reads of backend state and the clock.
+    let (sqlstate, now) = unsafe { (pg_raw::geterrcode(), pg_raw::GetCurrentTimestamp()) };
+    let key = key(stmt.query_id, toplevel);
+    let found = store::with_shared(|t, g| match t.find(&key, g) {
+        Some(e) => {
+            e.counters.lock().record_error(time_ms, sqlstate, now);
+            true
+        }
+        None => false,
+    });
+    if found != Some(false) {
+        return;
+    }
+    // SAFETY: as in record().
+    let (text, _) = unsafe { statement_text(stmt) };
+    // SAFETY: a plain read of backend state.
+    let encoding = unsafe { pg_raw::GetDatabaseEncoding() };
+    store::with_exclusive(|t, g| {
+        let ins = t.entry_or_insert(&key, Some(text), encoding, false, now, g);
+        ins.entry
+            .counters
+            .lock()
+            .record_error(time_ms, sqlstate, now);
+    });
+}
+
+/// Milliseconds on the clock `instr_time` uses (CLOCK_MONOTONIC).
+pub(super) fn monotonic_ms() -> f64 {
+    let mut ts = pg_raw::Timespec::default();
+    // SAFETY: libc call writing into our struct.
+    unsafe { pg_raw::clock_gettime(pg_raw::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as f64 * 1000.0 + ts.tv_nsec as f64 / 1_000_000.0
+}
+
 /// Milliseconds in an `instr_time`.
 #[inline]
-fn ms(t: &pg_sys::instr_time) -> f64 {
+pub(super) fn ms(t: &pg_sys::instr_time) -> f64 {
     #[cfg(feature = "pg15")]
     {
         t.tv_sec as f64 * 1000.0 + t.tv_nsec as f64 / 1_000_000.0
@@ -175,9 +216,14 @@ impl UsageStart {
         }
     }
 
+    /// Milliseconds since `self`.
+    pub fn elapsed_ms(&self) -> f64 {
+        self.clock.elapsed().as_secs_f64() * 1000.0
+    }
+
     /// Elapsed milliseconds and the usage since `self`.
     pub fn finish(&self, rows: u64) -> (f64, Usage) {
-        let elapsed = self.clock.elapsed().as_secs_f64() * 1000.0;
+        let elapsed = self.elapsed_ms();
         // SAFETY: zeroed C structs filled by PostgreSQL's own difference functions.
         unsafe {
             let mut b: pg_sys::BufferUsage = std::mem::zeroed();

@@ -1,7 +1,7 @@
 //! ProcessUtility hook: utility commands (DDL, COPY, SET, VACUUM, ...).
 
 use super::record::{self, Statement, UsageStart};
-use super::{chain, enabled, nesting_level, run_nested, shielded, NESTING};
+use super::{chain, enabled, nesting_level, run_nested_or, shielded, NESTING};
 use crate::store::counters::Kind;
 use pgrx::pg_sys::{
     self, CommandTag, DestReceiver, NodeTag, ParamListInfo, PlannedStmt, QueryCompletion,
@@ -79,7 +79,12 @@ pub(super) unsafe extern "C-unwind" fn process_utility(
 
     if tracked && recorded_utility(parsetree) {
         let start = UsageStart::now();
-        run_nested(&NESTING, call);
+        let failed = || {
+            shielded((), || {
+                record::record_error(&stmt, nesting_level() == 0, start.elapsed_ms())
+            })
+        };
+        run_nested_or(&NESTING, call, failed);
         let (ms, usage) = start.finish(utility_rows(qc));
         shielded((), || {
             record::record(&stmt, nesting_level() == 0, Kind::Exec, ms, &usage)
@@ -92,7 +97,7 @@ pub(super) unsafe extern "C-unwind" fn process_utility(
     // and 16 nest only recorded utilities.
     #[cfg(any(feature = "pg17", feature = "pg18"))]
     if !is(parsetree, NodeTag::T_ExecuteStmt) && !is(parsetree, NodeTag::T_PrepareStmt) {
-        run_nested(&NESTING, call);
+        super::run_nested(&NESTING, call);
         return;
     }
     call();

@@ -86,6 +86,22 @@ pub struct JitUsage {
     pub emission_time: f64,
 }
 
+/// PostgreSQL's packed SQLSTATE (MAKE_SQLSTATE: five 6-bit characters) as text.
+pub fn sqlstate_text(code: i32) -> String {
+    (0..5)
+        .map(|i| ((((code >> (6 * i)) & 0x3f) as u8) + b'0') as char)
+        .collect()
+}
+
+/// The packed form of a five-character SQLSTATE (for tests and comparisons).
+pub fn sqlstate_code(text: &str) -> i32 {
+    text.bytes()
+        .take(5)
+        .enumerate()
+        .map(|(i, c)| (((c - b'0') & 0x3f) as i32) << (6 * i))
+        .sum()
+}
+
 /// The counters of one entry. Plain old data: it lives in shared memory and is written to
 /// the stats file as bytes, so every field is 8 bytes wide and there is no padding.
 #[repr(C)]
@@ -108,6 +124,13 @@ pub struct Counters {
     pub jit_optimization_time: f64,
     pub jit_emission_count: i64,
     pub jit_emission_time: f64,
+    /// Executions that ended in an error (not counted in `calls`), and the time they took.
+    pub errors: i64,
+    pub error_time: f64,
+    /// When the last error happened (TimestampTz) and its SQLSTATE (PostgreSQL's packed form).
+    pub last_error_at: i64,
+    pub last_sqlstate: i32,
+    _pad: i32,
     /// Execution times (see `histogram`): the percentiles.
     pub exec_histogram: Histogram,
 }
@@ -122,9 +145,21 @@ impl Counters {
         }
     }
 
-    /// Never planned nor executed: only its text is known yet.
+    /// Never planned, executed nor failed: only its text is known yet.
     pub fn is_sticky(&self) -> bool {
-        self.calls[0] + self.calls[1] == 0
+        self.calls[0] + self.calls[1] == 0 && self.errors == 0
+    }
+
+    /// Adds one execution that ended in an error after `time_ms`.
+    pub fn record_error(&mut self, time_ms: f64, sqlstate: i32, at: i64) {
+        if self.is_sticky() {
+            self.usage = USAGE_INIT;
+        }
+        self.errors += 1;
+        self.error_time += time_ms;
+        self.last_sqlstate = sqlstate;
+        self.last_error_at = at;
+        self.usage += USAGE_EXEC;
     }
 
     /// Adds one planning or execution. Allocates nothing.
@@ -293,6 +328,29 @@ mod tests {
         c.record(Kind::Plan, 5.0, &Usage::default());
         c.record(Kind::Exec, 2.0, &Usage::default());
         assert_eq!(c.exec_histogram.total(), 1);
+    }
+
+    #[test]
+    fn errors_are_counted_apart_from_calls() {
+        let mut c = Counters::new(ASSUMED_MEDIAN_INIT);
+        c.record_error(2.5, sqlstate_code("22012"), 100);
+        c.record_error(1.0, sqlstate_code("57014"), 200);
+        assert!(!c.is_sticky(), "a statement that only failed is shown");
+        assert_eq!(
+            (c.calls[1], c.errors, c.error_time, c.last_error_at),
+            (0, 2, 3.5, 200)
+        );
+        assert_eq!(sqlstate_text(c.last_sqlstate), "57014");
+        assert_eq!(c.usage, USAGE_INIT + 2.0 * USAGE_EXEC);
+    }
+
+    #[test]
+    fn sqlstates_round_trip() {
+        for s in [
+            "00000", "22012", "23505", "40001", "40P01", "57014", "XX000",
+        ] {
+            assert_eq!(sqlstate_text(sqlstate_code(s)), s);
+        }
     }
 
     #[test]
