@@ -38,6 +38,8 @@ SELECT * FROM demo_orders WHERE id = 42;
 UPDATE demo_orders SET amount = amount + 1 WHERE customer = 7;
 VACUUM ANALYZE demo_orders;
 SQL
+# A statement that fails, to show the error columns.
+psql_demo -q -c "SELECT amount / (customer - customer) FROM demo_orders WHERE id = 1" >/dev/null 2>&1 || true
 
 echo
 echo "==> top statements by total execution time (vitals.statements)"
@@ -45,7 +47,7 @@ psql_demo -P pager=off <<'SQL'
 SELECT calls,
        round(total_exec_time::numeric, 1) AS total_ms,
        round(mean_exec_time::numeric, 3) AS mean_ms,
-       round(stddev_exec_time::numeric, 3) AS stddev_ms,
+       round(p99_exec_time::numeric, 3) AS p99_ms,
        round(mean_plan_time::numeric, 3) AS plan_ms,
        rows,
        round(100.0 * shared_blks_hit / nullif(shared_blks_hit + shared_blks_read, 0), 1) AS hit_pct,
@@ -53,6 +55,9 @@ SELECT calls,
 FROM vitals.statements
 ORDER BY total_exec_time DESC
 LIMIT 12;
+SELECT errors, last_sqlstate, round(error_time::numeric, 3) AS error_ms,
+       left(regexp_replace(query, '\s+', ' ', 'g'), 70) AS failed_query
+FROM vitals.statements WHERE errors > 0;
 SELECT entries, max, dealloc, pg_size_pretty(shmem_bytes) AS shared_memory, stats_reset FROM vitals.info;
 SQL
 echo
