@@ -3,7 +3,7 @@
 use crate::pg_raw;
 use crate::store::{
     self,
-    counters::{JitUsage, Kind, Resources, Usage},
+    counters::{Counters, JitUsage, Kind, Resources, Usage},
     table::Key,
 };
 use pgrx::pg_sys;
@@ -45,19 +45,17 @@ pub(super) unsafe fn statement_text<'a>(stmt: &Statement) -> (&'a [u8], i32) {
     )
 }
 
-/// Adds one planning or execution to the statement's entry, creating the entry (with its
-/// plain text) if needed. Existing entry: shared lock, one spinlock, no allocation.
-pub(super) fn record(stmt: &Statement, toplevel: bool, kind: Kind, time_ms: f64, usage: &Usage) {
+/// Applies `update` to the statement's counters, creating the entry (with its plain text)
+/// if needed. Existing entry: shared lock, one spinlock, no allocation.
+fn update_entry(stmt: &Statement, toplevel: bool, mut update: impl FnMut(&mut Counters)) {
     if stmt.query_id == 0 || stmt.source.is_null() {
         return;
     }
     let key = key(stmt.query_id, toplevel);
-    let found = store::with_shared(|t, g| match t.find(&key, g) {
-        Some(e) => {
-            e.counters.lock().record(kind, time_ms, usage);
-            true
-        }
-        None => false,
+    let found = store::with_shared(|t, g| {
+        t.find(&key, g)
+            .map(|e| update(&mut e.counters.lock()))
+            .is_some()
     });
     if found != Some(false) {
         return;
@@ -68,8 +66,22 @@ pub(super) fn record(stmt: &Statement, toplevel: bool, kind: Kind, time_ms: f64,
     let (encoding, now) = unsafe { (pg_raw::GetDatabaseEncoding(), pg_raw::GetCurrentTimestamp()) };
     store::with_exclusive(|t, g| {
         let ins = t.entry_or_insert(&key, Some(text), encoding, false, now, g);
-        ins.entry.counters.lock().record(kind, time_ms, usage);
+        update(&mut ins.entry.counters.lock());
     });
+}
+
+/// Adds one planning or execution to the statement's entry.
+pub(super) fn record(stmt: &Statement, toplevel: bool, kind: Kind, time_ms: f64, usage: &Usage) {
+    update_entry(stmt, toplevel, |c| c.record(kind, time_ms, usage));
+}
+
+/// Adds one execution that ended in the error being handled now, after `time_ms`: a
+/// statement that only ever fails still gets its entry.
+pub(super) fn record_error(stmt: &Statement, toplevel: bool, time_ms: f64) {
+    // SAFETY: called between the error's longjmp and its re-throw, so there is a current
+    // error; plain reads of backend state and the clock.
+    let (sqlstate, now) = unsafe { (pg_raw::geterrcode(), pg_raw::GetCurrentTimestamp()) };
+    update_entry(stmt, toplevel, |c| c.record_error(time_ms, sqlstate, now));
 }
 
 /// Makes sure the statement has an entry holding its normalized text, before it runs
@@ -91,39 +103,6 @@ pub(super) fn remember_text(
     let (encoding, now) = unsafe { (pg_raw::GetDatabaseEncoding(), pg_raw::GetCurrentTimestamp()) };
     store::with_exclusive(|t, g| {
         t.entry_or_insert(&key, Some(&text), encoding, true, now, g);
-    });
-}
-
-/// Adds one execution that ended in the error being handled now, after `time_ms`, creating
-/// the entry if needed: a statement that only ever fails is still shown.
-pub(super) fn record_error(stmt: &Statement, toplevel: bool, time_ms: f64) {
-    if stmt.query_id == 0 || stmt.source.is_null() {
-        return;
-    }
-    // SAFETY: called between the error's longjmp and its re-throw, so there is a current
-    // error; plain reads of backend state and the clock.
-    let (sqlstate, now) = unsafe { (pg_raw::geterrcode(), pg_raw::GetCurrentTimestamp()) };
-    let key = key(stmt.query_id, toplevel);
-    let found = store::with_shared(|t, g| match t.find(&key, g) {
-        Some(e) => {
-            e.counters.lock().record_error(time_ms, sqlstate, now);
-            true
-        }
-        None => false,
-    });
-    if found != Some(false) {
-        return;
-    }
-    // SAFETY: as in record().
-    let (text, _) = unsafe { statement_text(stmt) };
-    // SAFETY: a plain read of backend state.
-    let encoding = unsafe { pg_raw::GetDatabaseEncoding() };
-    store::with_exclusive(|t, g| {
-        let ins = t.entry_or_insert(&key, Some(text), encoding, false, now, g);
-        ins.entry
-            .counters
-            .lock()
-            .record_error(time_ms, sqlstate, now);
     });
 }
 
