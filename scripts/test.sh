@@ -64,14 +64,19 @@ suite() {
 
 q() { cluster_psql "$1" -d postgres -Atq -c "$2"; }
 
+# pb CLUSTER VERSION [pgbench args...]: pgbench against the cluster's postgres database.
+pb() {
+  local name=$1 v=$2; shift 2
+  "$(bindir_for "$v")/pgbench" -n -h "$BUILD/$name/sock" -p "$(cat "$BUILD/$name/port")" -U postgres "$@" postgres
+}
+
 # 4 clients x 500 transactions of a 2-statement script: vitals counts every execution,
 # exactly, and agrees with pg_stat_statements.
 concurrent_exact_counts() {
   local name=$1 v=$2 script="$BUILD/$1/concurrent.sql"
   printf 'SELECT count(*) FROM pg_class WHERE relpages >= 0;\nSELECT 1 + 1 AS two;\n' >"$script"
   q "$name" "SELECT pg_stat_statements_reset() IS NOT NULL, vitals.reset() IS NOT NULL" >/dev/null || return 1
-  "$(bindir_for "$v")/pgbench" -n -h "$BUILD/$name/sock" -p "$(cat "$BUILD/$name/port")" -U postgres \
-    -c 4 -j 2 -t 500 -f "$script" postgres >/dev/null || return 1
+  pb "$name" "$v" -c 4 -j 2 -t 500 -f "$script" >/dev/null || return 1
   local got pgss
   got=$(q "$name" "SELECT sum(calls) FROM vitals.statements WHERE query IN ('SELECT count(*) FROM pg_class WHERE relpages >= \$1', 'SELECT \$1 + \$2 AS two')")
   pgss=$(q "$name" "SELECT sum(calls) FROM pg_stat_statements WHERE query IN ('SELECT count(*) FROM pg_class WHERE relpages >= \$1', 'SELECT \$1 + \$2 AS two')")
@@ -82,10 +87,9 @@ concurrent_exact_counts() {
 concurrent_resets() {
   local name=$1 v=$2 script="$BUILD/$1/concurrent.sql" resets="$BUILD/$1/resets.sql"
   printf 'SELECT vitals.reset() IS NOT NULL;\n\\sleep 2 ms\n' >"$resets"
-  local pgbench=("$(bindir_for "$v")/pgbench" -n -h "$BUILD/$name/sock" -p "$(cat "$BUILD/$name/port")" -U postgres)
-  "${pgbench[@]}" -c 1 -T 4 -f "$resets" postgres >/dev/null &
+  pb "$name" "$v" -c 1 -T 4 -f "$resets" >/dev/null &
   local resetter=$!
-  "${pgbench[@]}" -c 4 -j 2 -T 4 -f "$script" postgres >/dev/null || { wait $resetter; return 1; }
+  pb "$name" "$v" -c 4 -j 2 -T 4 -f "$script" >/dev/null || { wait $resetter; return 1; }
   wait $resetter || return 1
   expect_eq "server alive after concurrent resets" "$(q "$name" "SELECT count(*) >= 0 FROM vitals.statements")" t
 }
@@ -101,10 +105,9 @@ concurrent_eviction() {
   # Distinct statements: one per column count (1..1500), more than pg_vitals.max = 1000.
   printf '\\set n random(1, 1500)\nSELECT churn(:n);\n' >"$churn"
   printf 'SELECT count(*), sum(calls) FROM vitals.statements;\n' >"$reader"
-  local pgbench=("$(bindir_for "$v")/pgbench" -n -h "$BUILD/$name/sock" -p "$(cat "$BUILD/$name/port")" -U postgres)
-  "${pgbench[@]}" -c 1 -T 5 -f "$reader" postgres >/dev/null &
+  pb "$name" "$v" -c 1 -T 5 -f "$reader" >/dev/null &
   local reading=$!
-  "${pgbench[@]}" -c 4 -j 2 -T 5 -f "$churn" postgres >/dev/null || { wait $reading; return 1; }
+  pb "$name" "$v" -c 4 -j 2 -T 5 -f "$churn" >/dev/null || { wait $reading; return 1; }
   wait $reading || return 1
   expect_eq "store within bounds, evicting" "$(q "$name" "SELECT entries <= max AND dealloc > 0 FROM vitals.info")" t
 }
