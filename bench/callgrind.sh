@@ -46,6 +46,8 @@ configs=(
   "pg_stat_statements, track_planning|$pgss -c pg_stat_statements.track_planning=on"
   "pg_vitals|$vitals"
   "pg_vitals, track_planning|$vitals -c pg_vitals.track_planning=on"
+  "pg_vitals, plan_min_duration = 0|$vitals -c pg_vitals.plan_min_duration=0"
+  "pg_vitals, plan_sample_rate = 1|$vitals -c pg_vitals.plan_sample_rate=1"
 )
 
 instructions() { # instructions SETTINGS SCRIPT

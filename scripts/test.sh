@@ -36,7 +36,7 @@ expect_eq() { # expect_eq WHAT ACTUAL EXPECTED
   return 1
 }
 
-regress_suites=(agreement statements percentiles failures privileges bad_input error_fidelity eviction upgrade)
+regress_suites=(agreement statements percentiles failures plans privileges bad_input error_fidelity eviction upgrade)
 isolation_specs=(concurrent_reset concurrent_failures)
 
 pure_tests() { cargo test --lib --features pg15 --quiet; }
@@ -112,14 +112,19 @@ concurrent_eviction() {
   expect_eq "store within bounds, evicting" "$(q "$name" "SELECT entries <= max AND dealloc > 0 FROM vitals.info")" t
 }
 
-# Statistics survive a clean restart; a damaged stats file is skipped with a WARNING.
+# Statistics and captured plans survive a clean restart; a damaged stats file is skipped
+# with a WARNING.
 persistence() {
   local name=$1
   q "$name" "SELECT vitals.reset()" >/dev/null
-  q "$name" "SELECT 'kept across restart' AS persistence_marker" >/dev/null
+  q "$name" "SET pg_vitals.plan_sample_rate = 1; SELECT 'kept across restart' AS persistence_marker" >/dev/null
   cluster_restart "$name" || return 1
   expect_eq "calls after restart" \
     "$(q "$name" "SELECT calls FROM vitals.statements WHERE query = 'SELECT \$1 AS persistence_marker'")" 1 || return 1
+  expect_eq "instrumented plan after restart" \
+    "$(q "$name" "SELECT p.instrumented AND p.plan LIKE 'Result%actual%' FROM vitals.plans p
+       JOIN vitals.statements s USING (userid, dbid, queryid, toplevel)
+       WHERE s.query = 'SELECT \$1 AS persistence_marker'")" t || return 1
   cluster_stop "$name" || return 1
   local file="$BUILD/$name/data/pg_stat/pg_vitals.stat"
   [[ -s "$file" ]] || { echo "  no stats file written at shutdown"; return 1; }

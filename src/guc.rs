@@ -26,6 +26,17 @@ pub static TRACK: GucSetting<Track> = GucSetting::<Track>::new(Track::Top);
 pub static TRACK_UTILITY: GucSetting<bool> = GucSetting::<bool>::new(true);
 pub static TRACK_PLANNING: GucSetting<bool> = GucSetting::<bool>::new(false);
 pub static SAVE: GucSetting<bool> = GucSetting::<bool>::new(true);
+pub static PLAN_MEMORY: GucSetting<i32> = GucSetting::<i32>::new(8192);
+pub static PLAN_SAMPLE_RATE: GucSetting<f64> = GucSetting::<f64>::new(0.0);
+pub static PLAN_MIN_DURATION: GucSetting<i32> = GucSetting::<i32>::new(-1);
+pub static PLAN_MAX_SIZE: GucSetting<i32> = GucSetting::<i32>::new(8192);
+
+/// Highest `pg_vitals.plan_memory` (kB): 1 GB, so that arena offsets fit 32 bits.
+pub const PLAN_MEMORY_MAX: i32 = 1024 * 1024;
+/// Bounds of `pg_vitals.plan_max_size` (bytes): room for the truncation marker, and
+/// at most what `plan_memory` can hold.
+pub const PLAN_MAX_SIZE_MIN: i32 = 1024;
+pub const PLAN_MAX_SIZE_MAX: i32 = 64 * 1024 * 1024;
 
 /// Defines the settings. `pg_vitals.max` sizes shared memory, so it exists only when the
 /// library is preloaded (PostgreSQL refuses postmaster-level settings defined later), and
@@ -35,6 +46,7 @@ pub fn init(preloaded: bool) {
     define_session_settings();
     if preloaded {
         define_max();
+        define_plan_memory();
         // SAFETY: called from _PG_init in the postmaster.
         unsafe { pgrx::pg_sys::MarkGUCPrefixReserved(c"pg_vitals".as_ptr()) };
     }
@@ -50,6 +62,19 @@ fn define_max() {
         MAX_MAX,
         GucContext::Postmaster,
         GucFlags::default(),
+    );
+}
+
+fn define_plan_memory() {
+    GucRegistry::define_int_guc(
+        c"pg_vitals.plan_memory",
+        c"Sets the shared memory kept for captured plans.",
+        c"0 turns plan capture off. When full, a new plan is dropped (counted in vitals.info.plans_dropped).",
+        &PLAN_MEMORY,
+        0,
+        PLAN_MEMORY_MAX,
+        GucContext::Postmaster,
+        GucFlags::UNIT_KB,
     );
 }
 
@@ -86,6 +111,36 @@ fn define_session_settings() {
         GucContext::Sighup,
         GucFlags::default(),
     );
+    GucRegistry::define_float_guc(
+        c"pg_vitals.plan_sample_rate",
+        c"Fraction of top-level executions run with per-node instrumentation for plan capture.",
+        c"Sampled executions are plan candidates with actual rows and times; instrumentation slows them down.",
+        &PLAN_SAMPLE_RATE,
+        0.0,
+        1.0,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"pg_vitals.plan_min_duration",
+        c"Sets the execution time above which an execution's plan is a capture candidate.",
+        c"-1 turns this off. Each statement keeps the plan of its slowest candidate execution.",
+        &PLAN_MIN_DURATION,
+        -1,
+        i32::MAX,
+        GucContext::Suset,
+        GucFlags::UNIT_MS,
+    );
+    GucRegistry::define_int_guc(
+        c"pg_vitals.plan_max_size",
+        c"Sets the largest captured plan text; longer plans are truncated with a marker.",
+        c"",
+        &PLAN_MAX_SIZE,
+        PLAN_MAX_SIZE_MIN,
+        PLAN_MAX_SIZE_MAX,
+        GucContext::Suset,
+        GucFlags::UNIT_BYTE,
+    );
 }
 
 // Readers for the per-statement path. `GucSetting::get` checks the calling thread through a
@@ -110,6 +165,18 @@ pub fn track_utility() -> bool {
 pub fn track_planning() -> bool {
     // SAFETY: as in track().
     unsafe { *TRACK_PLANNING.as_ptr() }
+}
+
+#[inline]
+pub fn plan_sample_rate() -> f64 {
+    // SAFETY: as in track().
+    unsafe { *PLAN_SAMPLE_RATE.as_ptr() }
+}
+
+#[inline]
+pub fn plan_min_duration() -> i32 {
+    // SAFETY: as in track().
+    unsafe { *PLAN_MIN_DURATION.as_ptr() }
 }
 
 /// Whether statements at `level` are tracked (pg_stat_statements' `pgss_enabled`).

@@ -13,6 +13,7 @@ pub mod guc;
 mod hooks;
 pub mod normalize;
 mod pg_raw;
+pub mod plan_text;
 mod preload;
 pub mod store;
 

@@ -34,6 +34,8 @@ unsafe extern "C" {
     pub fn WalUsageAccumDiff(dst: *mut WalUsage, add: *const WalUsage, sub: *const WalUsage);
     /// The SQLSTATE of the error being handled (valid between the longjmp and the re-throw).
     pub fn geterrcode() -> c_int;
+    /// pg_prng.c: a uniform double in [0, 1).
+    pub fn pg_prng_double(state: *mut pgrx::pg_sys::pg_prng_state) -> f64;
     /// libc; the clock PostgreSQL's instr_time reads on Linux.
     pub fn clock_gettime(clock: c_int, tp: *mut Timespec) -> c_int;
 }

@@ -12,6 +12,8 @@ SELECT 10 / n AS ratio FROM fl_t WHERE id = 1;
 UPDATE fl_t SET n = 0 WHERE id = 1;
 SELECT 10 / n AS ratio FROM fl_t WHERE id = 1;
 SELECT 10 / n AS ratio FROM fl_t WHERE id = 1;
+-- division by zero found while planning (constant folding): a failed execution too
+SELECT 1 / 0 AS folded;
 -- unique violation (23505) and check violation (23514)
 INSERT INTO fl_t VALUES (1, 5);
 INSERT INTO fl_t VALUES (2, -5);

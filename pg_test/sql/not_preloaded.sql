@@ -5,6 +5,8 @@ DROP EXTENSION IF EXISTS pg_vitals;
 CREATE EXTENSION pg_vitals;
 SELECT * FROM vitals.statements;
 SELECT * FROM vitals.info;
+SELECT * FROM vitals.plans;
 SELECT vitals.reset();
+SELECT vitals.reset_plans();
 SHOW pg_vitals.track;
 SELECT 1 AS still_working;

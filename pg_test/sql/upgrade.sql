@@ -1,4 +1,5 @@
--- ALTER EXTENSION pg_vitals UPDATE from 0.1.0 gives exactly what a fresh install gives.
+-- ALTER EXTENSION pg_vitals UPDATE from 0.1.0, through 0.2.0, gives exactly what a fresh
+-- install gives.
 SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS pg_vitals;
 CREATE EXTENSION pg_vitals VERSION '0.1.0';
@@ -7,6 +8,9 @@ SELECT count(*) AS columns_in_0_1_0 FROM pg_attribute WHERE attrelid = 'vitals.s
 SELECT 1 AS make_sure_there_is_an_entry;
 SELECT count(*) FROM vitals.statements;
 ALTER EXTENSION pg_vitals UPDATE TO '0.2.0';
+SELECT extversion FROM pg_extension WHERE extname = 'pg_vitals';
+SELECT count(*) FROM vitals.info;
+ALTER EXTENSION pg_vitals UPDATE;
 SELECT extversion FROM pg_extension WHERE extname = 'pg_vitals';
 
 -- Everything an install of pg_vitals consists of: members, columns, privileges, signatures.

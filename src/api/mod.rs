@@ -8,6 +8,7 @@
 use crate::store::{
     self,
     counters::{Counters, Kind},
+    table::{Arena, PlanInfo},
 };
 use pgrx::pg_sys::{self, Datum, FunctionCallInfo};
 use pgrx::{IntoDatum, PgSqlErrorCode};
@@ -259,6 +260,62 @@ pub unsafe extern "C-unwind" fn vitals_statements(fcinfo: FunctionCallInfo) -> D
     Datum::from(0)
 }
 
+/// A captured plan copied out of shared memory.
+struct PlanSnapshot {
+    key: store::table::Key,
+    encoding: i32,
+    info: PlanInfo,
+    text: Vec<u8>,
+}
+
+finfo_v1!(pg_finfo_vitals_plans);
+
+/// `vitals._plans()`: the rows behind `vitals.plans`, one per entry with a captured plan.
+/// Other users' query ids and plans are hidden unless the caller has pg_read_all_stats.
+#[no_mangle]
+#[pgrx::pg_guard]
+pub unsafe extern "C-unwind" fn vitals_plans(fcinfo: FunctionCallInfo) -> Datum {
+    require_store();
+    let me: u32 = pg_sys::GetUserId().into();
+    let all = sees_all_stats();
+    let (ts, desc) = materialize(fcinfo);
+    let snapshot: Vec<PlanSnapshot> = store::with_shared(|t, g| {
+        t.entries(g)
+            .filter_map(|(m, _)| {
+                t.plan(&m, g).map(|p| PlanSnapshot {
+                    key: m.key,
+                    encoding: m.encoding,
+                    info: p.info,
+                    text: if all || m.key.userid == me {
+                        p.text.to_vec()
+                    } else {
+                        Vec::new()
+                    },
+                })
+            })
+            .collect()
+    })
+    .unwrap_or_default();
+    for s in &snapshot {
+        let visible = all || s.key.userid == me;
+        let mut row = Row::with_capacity(8);
+        row.push(Some(Datum::from(s.key.userid)));
+        row.push(Some(Datum::from(s.key.dbid)));
+        row.push(visible.then(|| Datum::from(s.key.queryid)));
+        row.push(Some(Datum::from(s.key.toplevel())));
+        row.timestamptz(s.info.captured_at);
+        row.f64(s.info.exec_time);
+        row.push(Some(Datum::from(s.info.instrumented != 0)));
+        row.push(Some(if visible {
+            text_datum(&s.text, s.encoding)
+        } else {
+            text_datum(b"<insufficient privilege>", pg_sys::GetDatabaseEncoding())
+        }));
+        put(ts, desc, &mut row);
+    }
+    Datum::from(0)
+}
+
 finfo_v1!(pg_finfo_vitals_histogram);
 
 /// `vitals.histogram(queryid, userid, dbid, toplevel)`: the execution-time histogram of the
@@ -310,17 +367,20 @@ finfo_v1!(pg_finfo_vitals_info);
 pub unsafe extern "C-unwind" fn vitals_info(fcinfo: FunctionCallInfo) -> Datum {
     require_store();
     let (ts, desc) = materialize(fcinfo);
-    let Some((count, text_used, layout, stats)) = store::with_shared(|t, g| {
+    let Some((count, text_used, plans, plan_used, layout, stats)) = store::with_shared(|t, g| {
         (
             t.count(g),
-            t.text_bytes_used(g),
+            t.arena_bytes_live(Arena::Texts, g),
+            t.plan_count(g),
+            t.arena_bytes_live(Arena::Plans, g),
             t.layout(),
             t.stats().read(),
         )
     }) else {
         return Datum::from(0);
     };
-    let mut row = Row::with_capacity(11);
+    let histogram_bytes = std::mem::size_of::<store::histogram::Histogram>();
+    let mut row = Row::with_capacity(17);
     row.i64(count as i64);
     row.i64(layout.max as i64);
     row.i64(stats.dealloc);
@@ -332,6 +392,12 @@ pub unsafe extern "C-unwind" fn vitals_info(fcinfo: FunctionCallInfo) -> Datum {
     row.i64(stats.entries_evicted);
     row.i64(stats.texts_dropped);
     row.timestamptz(stats.last_dealloc);
+    row.i64((count * histogram_bytes) as i64);
+    row.i64((layout.max * histogram_bytes) as i64);
+    row.i64(plans as i64);
+    row.i64(plan_used as i64);
+    row.i64(layout.plan_cap as i64);
+    row.i64(stats.plans_dropped);
     put(ts, desc, &mut row);
     Datum::from(0)
 }
@@ -365,4 +431,21 @@ pub unsafe extern "C-unwind" fn vitals_reset(fcinfo: FunctionCallInfo) -> Datum 
     let now = pg_sys::GetCurrentTimestamp();
     store::with_exclusive(|t, g| t.reset(userid, dbid, queryid, now, g));
     Datum::from(now)
+}
+
+finfo_v1!(pg_finfo_vitals_reset_plans);
+
+/// `vitals.reset_plans(userid, dbid, queryid)`: forgets the captured plans of matching
+/// entries (0 matches any), keeping their statistics, so that the next slow execution is
+/// captured afresh (after adding an index, say). Returns how many plans went.
+#[no_mangle]
+#[pgrx::pg_guard]
+pub unsafe extern "C-unwind" fn vitals_reset_plans(fcinfo: FunctionCallInfo) -> Datum {
+    require_store();
+    let userid: pg_sys::Oid = required(fcinfo, 0, "userid");
+    let dbid: pg_sys::Oid = required(fcinfo, 1, "dbid");
+    let queryid: i64 = required(fcinfo, 2, "queryid");
+    let (userid, dbid): (u32, u32) = (userid.into(), dbid.into());
+    let n = store::with_exclusive(|t, g| t.reset_plans(userid, dbid, queryid, g)).unwrap_or(0);
+    Datum::from(n as i64)
 }

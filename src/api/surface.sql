@@ -90,7 +90,13 @@ CREATE FUNCTION vitals._info(
     OUT text_bytes_allocated bigint,
     OUT entries_evicted bigint,
     OUT texts_dropped bigint,
-    OUT last_dealloc timestamptz
+    OUT last_dealloc timestamptz,
+    OUT histogram_bytes_used bigint,
+    OUT histogram_bytes_allocated bigint,
+    OUT plans bigint,
+    OUT plan_bytes_used bigint,
+    OUT plan_bytes_allocated bigint,
+    OUT plans_dropped bigint
 )
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'vitals_info'
@@ -98,14 +104,38 @@ LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
 
 CREATE VIEW vitals.info AS SELECT * FROM vitals._info();
 
+-- vitals.plans: the plan of each statement's slowest captured execution.
+CREATE FUNCTION vitals._plans(
+    OUT userid oid,
+    OUT dbid oid,
+    OUT queryid bigint,
+    OUT toplevel bool,
+    OUT captured_at timestamptz,
+    OUT exec_time float8,
+    OUT instrumented bool,
+    OUT plan text
+)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'vitals_plans'
+LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
+
+CREATE VIEW vitals.plans AS SELECT * FROM vitals._plans();
+
 -- vitals.reset: 0 matches any user, database or query id; NULL is an error.
 CREATE FUNCTION vitals.reset(userid oid DEFAULT 0, dbid oid DEFAULT 0, queryid bigint DEFAULT 0)
 RETURNS timestamptz
 AS 'MODULE_PATHNAME', 'vitals_reset'
 LANGUAGE C VOLATILE PARALLEL SAFE;
 
+-- vitals.reset_plans: forgets captured plans (statistics stay); 0 matches any.
+CREATE FUNCTION vitals.reset_plans(userid oid DEFAULT 0, dbid oid DEFAULT 0, queryid bigint DEFAULT 0)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'vitals_reset_plans'
+LANGUAGE C VOLATILE PARALLEL SAFE;
+
 -- Privileges as pg_stat_statements: everyone may read (other users' texts are hidden
 -- unless pg_read_all_stats), only superusers reset unless granted.
 GRANT USAGE ON SCHEMA vitals TO PUBLIC;
-GRANT SELECT ON vitals.statements, vitals.info TO PUBLIC;
+GRANT SELECT ON vitals.statements, vitals.info, vitals.plans TO PUBLIC;
 REVOKE ALL ON FUNCTION vitals.reset(oid, oid, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION vitals.reset_plans(oid, oid, bigint) FROM PUBLIC;

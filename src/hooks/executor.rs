@@ -3,7 +3,9 @@
 //! Same rules as pg_stat_statements: ExecutorStart asks for `totaltime` instrumentation
 //! when the statement is tracked, ExecutorRun and ExecutorFinish count nesting, and
 //! ExecutorEnd records the execution (before chaining, while the executor state exists).
+//! Plan capture hooks in at both ends (see [`plan`]).
 
+use super::plan;
 use super::record::{self, Statement};
 use super::{chain, enabled, nesting_level, run_nested_or, shielded, NESTING};
 use crate::pg_raw;
@@ -12,13 +14,14 @@ use pgrx::pg_sys::{self, QueryDesc};
 use std::ffi::c_int;
 
 pub(super) unsafe extern "C-unwind" fn executor_start(query_desc: *mut QueryDesc, eflags: c_int) {
-    chain::executor_start(query_desc, eflags);
     let qd = &mut *query_desc;
-    if crate::store::available()
-        && enabled(nesting_level())
-        && (*qd.plannedstmt).queryId != 0
-        && qd.totaltime.is_null()
-    {
+    let tracked =
+        crate::store::available() && enabled(nesting_level()) && (*qd.plannedstmt).queryId != 0;
+    if tracked {
+        plan::sample(qd, eflags, nesting_level());
+    }
+    chain::executor_start(query_desc, eflags);
+    if tracked && qd.totaltime.is_null() {
         // Allocate in the per-query context so it goes away at ExecutorEnd.
         let old = pg_sys::CurrentMemoryContext;
         pg_sys::CurrentMemoryContext = (*qd.estate).es_query_cxt;
@@ -69,7 +72,12 @@ pub(super) unsafe extern "C-unwind" fn executor_end(query_desc: *mut QueryDesc) 
     if query_id != 0 && !qd.totaltime.is_null() && enabled(nesting_level()) {
         // Make sure the totals are final (several hook levels may do this; that is fine).
         pg_raw::InstrEndLoop(qd.totaltime);
-        shielded((), || record_execution(qd, query_id));
+        shielded((), || {
+            let (stmt, time_ms) = record_execution(qd, query_id);
+            if plan::is_candidate(qd, time_ms) {
+                plan::capture(query_desc, &stmt, nesting_level() == 0, time_ms);
+            }
+        });
     }
     chain::executor_end(query_desc);
 }
@@ -107,7 +115,8 @@ fn failed(query_desc: *mut QueryDesc) {
     });
 }
 
-fn record_execution(qd: &QueryDesc, query_id: i64) {
+/// Records a completed execution; returns the statement and its execution time (ms).
+fn record_execution(qd: &QueryDesc, query_id: i64) -> (Statement, f64) {
     // SAFETY: ExecutorEnd has not run yet: plannedstmt, estate and totaltime are valid.
     unsafe {
         let estate = &*qd.estate;
@@ -124,12 +133,8 @@ fn record_execution(qd: &QueryDesc, query_id: i64) {
             location: (*qd.plannedstmt).stmt_location,
             len: (*qd.plannedstmt).stmt_len,
         };
-        record::record(
-            &stmt,
-            nesting_level() == 0,
-            Kind::Exec,
-            instr.total * 1000.0,
-            &usage,
-        );
+        let time_ms = instr.total * 1000.0;
+        record::record(&stmt, nesting_level() == 0, Kind::Exec, time_ms, &usage);
+        (stmt, time_ms)
     }
 }

@@ -25,6 +25,7 @@ mod chain;
 mod executor;
 mod guard;
 mod jumble;
+mod plan;
 mod planner;
 mod record;
 mod utility;
@@ -73,6 +74,7 @@ pub(crate) fn enabled(level: i32) -> bool {
 ///
 /// # Safety
 /// As [`guard::try_finally`]: `body` and the caller's frame must be plain old frames.
+#[cfg(any(feature = "pg17", feature = "pg18"))]
 #[inline(always)]
 unsafe fn run_nested(counter: &'static AtomicI32, body: impl FnOnce()) {
     run_nested_or(counter, body, || {});

@@ -1,7 +1,8 @@
-//! Planner hook: planning time, when `pg_vitals.track_planning` is on.
+//! Planner hook: planning time, when `pg_vitals.track_planning` is on, and planning that
+//! fails.
 
 use super::record::{self, Statement, UsageStart};
-use super::{chain, enabled, nesting_level, run_nested, shielded};
+use super::{chain, enabled, nesting_level, run_nested_or, shielded};
 use crate::store::counters::Kind;
 use pgrx::pg_sys::{ParamListInfo, PlannedStmt, Query};
 use std::ffi::{c_char, c_int};
@@ -32,29 +33,11 @@ pub(super) unsafe extern "C-unwind" fn planner(
     let mut result: *mut PlannedStmt = std::ptr::null_mut();
     let (counter, level) = planning_levels();
     let query_id = super::query_id((*parse).queryId);
-    if crate::store::available()
-        && enabled(level)
-        && crate::guc::track_planning()
-        && !query_string.is_null()
-        && query_id != 0
-    {
-        let start = UsageStart::now();
-        run_nested(counter, || {
-            result = chain::planner(parse, query_string, cursor_options, params)
-        });
-        let (ms, usage) = start.finish(0);
-        let stmt = Statement {
-            source: query_string,
-            query_id,
-            location: (*parse).stmt_location,
-            len: (*parse).stmt_len,
-        };
-        shielded((), || {
-            record::record(&stmt, nesting_level() == 0, Kind::Plan, ms, &usage)
-        });
-    } else {
+    let tracked =
+        crate::store::available() && enabled(level) && !query_string.is_null() && query_id != 0;
+    if !tracked {
         #[cfg(any(feature = "pg17", feature = "pg18"))]
-        run_nested(counter, || {
+        super::run_nested(counter, || {
             result = chain::planner(parse, query_string, cursor_options, params)
         });
         #[cfg(not(any(feature = "pg17", feature = "pg18")))]
@@ -62,6 +45,55 @@ pub(super) unsafe extern "C-unwind" fn planner(
             let _ = counter;
             result = chain::planner(parse, query_string, cursor_options, params);
         }
+        return result;
+    }
+    let stmt = Statement {
+        source: query_string,
+        query_id,
+        location: (*parse).stmt_location,
+        len: (*parse).stmt_len,
+    };
+    // Planning that fails (constant folding of 1/0, a statement_timeout) is a failed
+    // execution of the statement, with the time spent planning.
+    if crate::guc::track_planning() {
+        let start = UsageStart::now();
+        run_nested_or(
+            counter,
+            || result = chain::planner(parse, query_string, cursor_options, params),
+            || failed(&stmt, start.elapsed_ms()),
+        );
+        let (ms, usage) = start.finish(0);
+        shielded((), || {
+            record::record(&stmt, nesting_level() == 0, Kind::Plan, ms, &usage)
+        });
+    } else {
+        let start = record::monotonic_ms();
+        let on_error = || failed(&stmt, record::monotonic_ms() - start);
+        #[cfg(any(feature = "pg17", feature = "pg18"))]
+        run_nested_or(
+            counter,
+            || result = chain::planner(parse, query_string, cursor_options, params),
+            on_error,
+        );
+        #[cfg(not(any(feature = "pg17", feature = "pg18")))]
+        {
+            let _ = counter;
+            super::guard::try_finally(
+                || result = chain::planner(parse, query_string, cursor_options, params),
+                |failed| {
+                    if failed {
+                        on_error()
+                    }
+                },
+            );
+        }
     }
     result
+}
+
+/// Counts a planning that raised the error being handled, after `time_ms`.
+fn failed(stmt: &Statement, time_ms: f64) {
+    shielded((), || {
+        record::record_error(stmt, nesting_level() == 0, time_ms.max(0.0))
+    });
 }

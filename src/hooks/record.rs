@@ -4,7 +4,7 @@ use crate::pg_raw;
 use crate::store::{
     self,
     counters::{Counters, JitUsage, Kind, Resources, Usage},
-    table::Key,
+    table::{Key, PlanInfo},
 };
 use pgrx::pg_sys;
 use std::ffi::c_char;
@@ -82,6 +82,35 @@ pub(super) fn record_error(stmt: &Statement, toplevel: bool, time_ms: f64) {
     // error; plain reads of backend state and the clock.
     let (sqlstate, now) = unsafe { (pg_raw::geterrcode(), pg_raw::GetCurrentTimestamp()) };
     update_entry(stmt, toplevel, |c| c.record_error(time_ms, sqlstate, now));
+}
+
+/// Stores the plan `explain` builds as the statement's captured plan if this execution,
+/// which took `time_ms`, is slower than the one whose plan the entry holds. `explain`
+/// runs only then, without any lock held.
+pub(super) fn capture_plan(
+    stmt: &Statement,
+    toplevel: bool,
+    time_ms: f64,
+    instrumented: bool,
+    explain: impl FnOnce() -> Vec<u8>,
+) {
+    if stmt.query_id == 0 {
+        return;
+    }
+    let key = key(stmt.query_id, toplevel);
+    let slower = store::with_shared(|t, g| {
+        t.layout().plan_cap > 0
+            && t.plan_time(&key, g)
+                .is_some_and(|held| held.is_none_or(|held| time_ms > held))
+    });
+    if slower != Some(true) {
+        return;
+    }
+    let text = explain();
+    // SAFETY: a plain read of the clock.
+    let now = unsafe { pg_raw::GetCurrentTimestamp() };
+    let info = PlanInfo::new(time_ms, now, instrumented);
+    store::with_exclusive(|t, g| t.store_plan(&key, info, &text, g));
 }
 
 /// Makes sure the statement has an entry holding its normalized text, before it runs

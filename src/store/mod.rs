@@ -4,8 +4,9 @@
 //! One block of shared memory, sized at postmaster start from `pg_vitals.max` (see
 //! [`table::Layout`]): a header (store-wide state and statistics), an open-addressing hash
 //! index (twice `max` slots, rounded to a power of two, each holding an entry number), a
-//! stack of free entry numbers, `max` fixed-size entries (key, text reference, counters)
-//! and a text arena of 1 KiB per entry for the normalized query texts.
+//! stack of free entry numbers, `max` fixed-size entries (key, text and plan references,
+//! counters), a text arena of 1 KiB per entry for the normalized query texts and a plan
+//! arena of `pg_vitals.plan_memory` for captured plans.
 //!
 //! # Locking protocol
 //! One LWLock (tranche `pg_vitals`) protects the structure, exactly as pg_stat_statements'
@@ -24,7 +25,9 @@
 //! decaying every usage count, like pg_stat_statements; eviction is counted (`dealloc`,
 //! `entries_evicted`, `last_dealloc`). A text that does not fit is made room for by
 //! compacting the arena, then by evicting; a text larger than the whole arena is dropped
-//! (the entry keeps its counters, its query reads NULL) and counted.
+//! (the entry keeps its counters, its query reads NULL) and counted. Plans never cause an
+//! eviction: a plan that does not fit the plan arena after compaction is dropped and
+//! counted (`plans_dropped`).
 //!
 //! # Persistence
 //! With `pg_vitals.save`, the postmaster writes every entry to `pg_stat/pg_vitals.stat` at a
@@ -61,7 +64,10 @@ static mut PREV_SHMEM_REQUEST: pg_sys::shmem_request_hook_type = None;
 static mut PREV_SHMEM_STARTUP: pg_sys::shmem_startup_hook_type = None;
 
 fn layout() -> Layout {
-    Layout::new(crate::guc::MAX.get() as usize)
+    Layout::new(
+        crate::guc::MAX.get() as usize,
+        crate::guc::PLAN_MEMORY.get() as usize * 1024,
+    )
 }
 
 /// Chains the shared-memory hooks. Called from `_PG_init` when preloaded.
@@ -170,6 +176,10 @@ fn save_file() {
                 encoding: m.encoding,
                 text: t.text(&m, g).map(|s| s.to_vec()),
                 counters: e.counters.read(),
+                plan: t.plan(&m, g).map(|p| persist::SavedPlan {
+                    info: p.info,
+                    text: p.text.to_vec(),
+                }),
             })
             .collect(),
         stats: t.stats().read(),
@@ -214,6 +224,9 @@ fn load_file(now: i64) {
         for e in dump.entries.iter().take(t.layout().max) {
             let ins = t.entry_or_insert(&e.key, e.text.as_deref(), e.encoding, false, now, g);
             ins.entry.counters.reset(e.counters);
+            if let Some(p) = &e.plan {
+                t.store_plan(&e.key, p.info, &p.text, g);
+            }
         }
         t.stats().reset(dump.stats);
     });

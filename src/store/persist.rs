@@ -2,18 +2,31 @@
 //!
 //! Layout, all little-endian:
 //! `magic u32 | format u32 | pg_major u32 | counters_size u32 | n_entries u64 |`
-//! n x (`key 24 B | encoding i32 | text_len u32 | counters | text bytes`) `| global stats |
-//! checksum u64` (FNV-1a over everything before it).
+//! n x (`key 24 B | encoding i32 | text_len u32 | counters | text bytes | plan_len u32 |
+//! plan info | plan text`) `| global stats | checksum u64` (FNV-1a over everything before it).
+//!
+//! Format 2 (pg_vitals 0.2, no plans, shorter global stats) is still read, so that the
+//! restart that loads a new pg_vitals keeps the statistics.
 //!
 //! Anything unexpected (another magic, format, PostgreSQL major or counters layout, a short
 //! or long file, a bad checksum) makes [`decode`] return an error; the caller logs a WARNING
 //! and starts empty. Decoding never panics on any input.
 
 use super::counters::Counters;
-use super::table::{GlobalStats, Key, NO_TEXT};
+use super::table::{GlobalStats, Key, PlanInfo, NO_PLAN, NO_TEXT};
 
 const MAGIC: u32 = 0x5356_4750; // "PGVS"
-const FORMAT: u32 = 2; // 2: counters carry the execution-time histogram
+/// 2: counters carry the execution-time histogram; 3: captured plans, `plans_dropped`.
+const FORMAT: u32 = 3;
+/// Size of the global stats in format 2 (before `plans_dropped`).
+const FORMAT2_STATS_SIZE: usize = 40;
+
+/// A captured plan as saved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SavedPlan {
+    pub info: PlanInfo,
+    pub text: Vec<u8>,
+}
 
 /// One entry as saved.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +35,7 @@ pub struct SavedEntry {
     pub encoding: i32,
     pub text: Option<Vec<u8>>,
     pub counters: Counters,
+    pub plan: Option<SavedPlan>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -54,6 +68,14 @@ pub fn encode(pg_major: u32, dump: &Dump) -> Vec<u8> {
         out.extend_from_slice(bytemuck::bytes_of(&e.counters));
         if let Some(t) = &e.text {
             out.extend_from_slice(t);
+        }
+        match &e.plan {
+            Some(p) => {
+                out.extend_from_slice(&(p.text.len() as u32).to_le_bytes());
+                out.extend_from_slice(bytemuck::bytes_of(&p.info));
+                out.extend_from_slice(&p.text);
+            }
+            None => out.extend_from_slice(&NO_PLAN.to_le_bytes()),
         }
     }
     out.extend_from_slice(bytemuck::bytes_of(&dump.stats));
@@ -101,7 +123,7 @@ pub fn decode(pg_major: u32, buf: &[u8]) -> Result<Dump, String> {
         return Err("not a pg_vitals stats file".into());
     }
     let format = r.u32()?;
-    if format != FORMAT {
+    if format != FORMAT && format != 2 {
         return Err(format!("unsupported stats file format {format}"));
     }
     let major = r.u32()?;
@@ -132,14 +154,33 @@ pub fn decode(pg_major: u32, buf: &[u8]) -> Result<Dump, String> {
         } else {
             Some(r.take(len as usize)?.to_vec())
         };
+        let plan = match format {
+            2 => None,
+            _ => match r.u32()? {
+                NO_PLAN => None,
+                len => Some(SavedPlan {
+                    info: r.pod()?,
+                    text: r.take(len as usize)?.to_vec(),
+                }),
+            },
+        };
         entries.push(SavedEntry {
             key,
             encoding,
             text,
             counters,
+            plan,
         });
     }
-    let stats: GlobalStats = r.pod()?;
+    let stats: GlobalStats = match format {
+        2 => {
+            let mut stats = GlobalStats::default();
+            bytemuck::bytes_of_mut(&mut stats)[..FORMAT2_STATS_SIZE]
+                .copy_from_slice(r.take(FORMAT2_STATS_SIZE)?);
+            stats
+        }
+        _ => r.pod()?,
+    };
     if r.pos != body.len() {
         return Err("trailing bytes in stats file".into());
     }
@@ -168,17 +209,23 @@ mod tests {
                     encoding: 6,
                     text: Some(b"SELECT $1".to_vec()),
                     counters: c,
+                    plan: Some(SavedPlan {
+                        info: PlanInfo::new(2.5, 99, true),
+                        text: b"Seq Scan on t (actual rows=3 loops=1)".to_vec(),
+                    }),
                 },
                 SavedEntry {
                     key: Key::new(10, 5, 7, false),
                     encoding: 6,
                     text: None,
                     counters: c,
+                    plan: None,
                 },
             ],
             stats: GlobalStats {
                 dealloc: 2,
                 stats_reset: 123,
+                plans_dropped: 4,
                 ..Default::default()
             },
         }
@@ -188,6 +235,38 @@ mod tests {
     fn round_trip() {
         let d = sample();
         assert_eq!(decode(15, &encode(15, &d)).unwrap(), d);
+    }
+
+    /// A file as pg_vitals 0.2 wrote it: no plan fields, global stats without `plans_dropped`.
+    fn format2(d: &Dump) -> Vec<u8> {
+        let mut out = Vec::new();
+        for v in [MAGIC, 2, 15, std::mem::size_of::<Counters>() as u32] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.extend_from_slice(&(d.entries.len() as u64).to_le_bytes());
+        for e in &d.entries {
+            out.extend_from_slice(bytemuck::bytes_of(&e.key));
+            out.extend_from_slice(&e.encoding.to_le_bytes());
+            let len = e.text.as_ref().map_or(NO_TEXT, |t| t.len() as u32);
+            out.extend_from_slice(&len.to_le_bytes());
+            out.extend_from_slice(bytemuck::bytes_of(&e.counters));
+            out.extend_from_slice(e.text.as_deref().unwrap_or_default());
+        }
+        out.extend_from_slice(&bytemuck::bytes_of(&d.stats)[..FORMAT2_STATS_SIZE]);
+        let sum = fnv1a(&out);
+        out.extend_from_slice(&sum.to_le_bytes());
+        out
+    }
+
+    #[test]
+    fn files_of_pg_vitals_0_2_are_read_without_plans() {
+        let mut d = sample();
+        let old = decode(15, &format2(&d)).unwrap();
+        for e in &mut d.entries {
+            e.plan = None;
+        }
+        d.stats.plans_dropped = 0;
+        assert_eq!(old, d);
     }
 
     #[test]

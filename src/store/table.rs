@@ -37,6 +37,12 @@ impl Key {
     pub fn toplevel(&self) -> bool {
         self.toplevel != 0
     }
+    /// Whether the key passes a reset filter (0 = any), as `pg_stat_statements_reset`'s.
+    pub fn matches(&self, userid: u32, dbid: u32, queryid: i64) -> bool {
+        (userid == 0 || self.userid == userid)
+            && (dbid == 0 || self.dbid == dbid)
+            && (queryid == 0 || self.queryid == queryid)
+    }
     fn hash(&self) -> u64 {
         // splitmix64 finalizer over the fields: cheap, and good enough for query ids that
         // are already hashes.
@@ -51,6 +57,62 @@ impl Key {
 
 /// Text length meaning "no text stored" (dropped for lack of room); shown as NULL.
 pub const NO_TEXT: u32 = u32::MAX;
+/// Plan length meaning "no plan captured".
+pub const NO_PLAN: u32 = u32::MAX;
+
+/// The two byte arenas: query texts and captured plans. Each is filled from the start
+/// and compacted when full; a removed entry's bytes are reclaimed by the next compaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arena {
+    Texts,
+    Plans,
+}
+
+/// What is known about a captured plan besides its text. Stored in the plan arena just
+/// before the text, so that an entry only carries the reference.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Pod, Zeroable)]
+pub struct PlanInfo {
+    /// Execution time of the execution it was captured from (ms).
+    pub exec_time: f64,
+    /// When it was captured (TimestampTz).
+    pub captured_at: i64,
+    /// 1 when the plan shows actual rows and times (per-node instrumentation was on).
+    pub instrumented: u32,
+    _pad: u32,
+}
+
+impl PlanInfo {
+    pub fn new(exec_time: f64, captured_at: i64, instrumented: bool) -> Self {
+        PlanInfo {
+            exec_time,
+            captured_at,
+            instrumented: instrumented as u32,
+            _pad: 0,
+        }
+    }
+}
+
+const PLAN_INFO_SIZE: usize = std::mem::size_of::<PlanInfo>();
+
+/// A captured plan as read from the arena.
+#[derive(Debug, Clone, Copy)]
+pub struct Plan<'a> {
+    pub info: PlanInfo,
+    pub text: &'a [u8],
+}
+
+/// Outcome of [`Table::store_plan`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanStored {
+    Stored,
+    /// The entry already holds the plan of an execution at least as slow.
+    NotSlower,
+    /// The entry is gone (evicted or reset meanwhile).
+    NoEntry,
+    /// No room in the plan arena, even after compaction (counted in `plans_dropped`).
+    Dropped,
+}
 
 /// What changes only under the exclusive lock.
 #[repr(C)]
@@ -61,6 +123,26 @@ pub struct EntryMeta {
     pub text_len: u32,
     pub encoding: i32,
     pub in_use: u32,
+    /// The captured plan, [`PlanInfo`] then text, in the plan arena (`NO_PLAN`: none).
+    pub plan_off: u32,
+    pub plan_len: u32,
+}
+
+impl EntryMeta {
+    /// Offset and length of the entry's bytes in `arena`, if it has any there.
+    fn span(&self, arena: Arena) -> Option<(usize, usize)> {
+        let (off, len) = match arena {
+            Arena::Texts => (self.text_off, self.text_len),
+            Arena::Plans => (self.plan_off, self.plan_len),
+        };
+        (len != u32::MAX).then_some((off as usize, len as usize))
+    }
+    fn set_offset(&mut self, arena: Arena, off: u32) {
+        match arena {
+            Arena::Texts => self.text_off = off,
+            Arena::Plans => self.plan_off = off,
+        }
+    }
 }
 
 #[repr(C)]
@@ -91,6 +173,8 @@ pub struct GlobalStats {
     pub stats_reset: i64,
     /// When an eviction last happened (TimestampTz, 0 = never).
     pub last_dealloc: i64,
+    /// Captured plans not kept because the plan arena had no room even after compaction.
+    pub plans_dropped: i64,
 }
 
 #[repr(C)]
@@ -99,7 +183,17 @@ struct TableState {
     count: u64,
     free_top: u64,
     text_used: u64,
+    plan_used: u64,
     cur_median_usage: f64,
+}
+
+impl TableState {
+    fn used(&mut self, arena: Arena) -> &mut u64 {
+        match arena {
+            Arena::Texts => &mut self.text_used,
+            Arena::Plans => &mut self.plan_used,
+        }
+    }
 }
 
 #[repr(C)]
@@ -108,11 +202,12 @@ struct Header {
     max: u64,
     index_cap: u64,
     text_cap: u64,
+    plan_cap: u64,
     state: UnsafeCell<TableState>,
     stats: SpinLock<GlobalStats>,
 }
 
-const MAGIC: u64 = 0x7067_7669_7461_6c31; // "pgvital1"
+const MAGIC: u64 = 0x7067_7669_7461_6c32; // "pgvital2"
 const EMPTY: u32 = u32::MAX;
 
 /// Proof that the caller holds the store lock in shared (or exclusive) mode.
@@ -148,6 +243,7 @@ pub struct Layout {
     pub max: usize,
     pub index_cap: usize,
     pub text_cap: usize,
+    pub plan_cap: usize,
 }
 
 /// Text arena bytes budgeted per entry (the mean length pg_stat_statements assumes).
@@ -158,11 +254,13 @@ const fn align(n: usize, to: usize) -> usize {
 }
 
 impl Layout {
-    pub fn new(max: usize) -> Self {
+    /// `plan_bytes` is the plan arena (`pg_vitals.plan_memory`).
+    pub fn new(max: usize, plan_bytes: usize) -> Self {
         Layout {
             max,
             index_cap: (max * 2).next_power_of_two(),
             text_cap: max * TEXT_BYTES_PER_ENTRY,
+            plan_cap: plan_bytes,
         }
     }
     fn index_off(&self) -> usize {
@@ -180,9 +278,12 @@ impl Layout {
             64,
         )
     }
+    fn plan_off(&self) -> usize {
+        align(self.text_off() + self.text_cap, 64)
+    }
     /// Bytes of the whole block.
     pub fn size(&self) -> usize {
-        align(self.text_off() + self.text_cap, 64)
+        align(self.plan_off() + self.plan_cap, 64)
     }
     /// Bytes one entry takes, not counting its text.
     pub fn entry_size() -> usize {
@@ -223,6 +324,7 @@ impl Table {
             (*h).max = layout.max as u64;
             (*h).index_cap = layout.index_cap as u64;
             (*h).text_cap = layout.text_cap as u64;
+            (*h).plan_cap = layout.plan_cap as u64;
             let st = &mut *(*h).state.get();
             st.cur_median_usage = ASSUMED_MEDIAN_INIT;
             (*h).stats.reset(GlobalStats {
@@ -270,9 +372,28 @@ impl Table {
         // SAFETY: in bounds of the entry array; entries are zero-initialized plain data.
         unsafe { &*(self.base.add(self.layout.entries_off()) as *const Entry).add(slot) }
     }
-    fn text_base(&self) -> *mut u8 {
-        // SAFETY: start of the text arena, inside the block.
-        unsafe { self.base.add(self.layout.text_off()) }
+    fn arena_base(&self, arena: Arena) -> *mut u8 {
+        let off = match arena {
+            Arena::Texts => self.layout.text_off(),
+            Arena::Plans => self.layout.plan_off(),
+        };
+        // SAFETY: start of the arena, inside the block.
+        unsafe { self.base.add(off) }
+    }
+    fn arena_cap(&self, arena: Arena) -> usize {
+        match arena {
+            Arena::Texts => self.layout.text_cap,
+            Arena::Plans => self.layout.plan_cap,
+        }
+    }
+    /// The bytes an entry holds in `arena`.
+    fn arena_bytes<'a>(&'a self, meta: &EntryMeta, arena: Arena, _: &Shared) -> Option<&'a [u8]> {
+        let (off, len) = meta.span(arena)?;
+        if off + len > self.arena_cap(arena) {
+            return None;
+        }
+        // SAFETY: in bounds; arenas are written only under the exclusive lock.
+        Some(unsafe { std::slice::from_raw_parts(self.arena_base(arena).add(off), len) })
     }
 
     fn reset_free_list(&self, st: &mut TableState) {
@@ -293,8 +414,19 @@ impl Table {
         self.state(g).count as usize
     }
 
-    pub fn text_bytes_used(&self, g: &Shared) -> usize {
-        self.state(g).text_used as usize
+    /// Bytes the live entries hold in `arena` (dead bytes awaiting compaction excluded).
+    pub fn arena_bytes_live(&self, arena: Arena, g: &Shared) -> usize {
+        self.entries(g)
+            .filter_map(|(m, _)| m.span(arena))
+            .map(|(_, len)| len)
+            .sum()
+    }
+
+    /// Number of entries holding a captured plan.
+    pub fn plan_count(&self, g: &Shared) -> usize {
+        self.entries(g)
+            .filter(|(m, _)| m.span(Arena::Plans).is_some())
+            .count()
     }
 
     /// Probe position of `key`: Ok(index position holding it) or Err(first empty position).
@@ -327,16 +459,76 @@ impl Table {
     }
 
     /// The stored text of an entry, if it has one.
-    pub fn text<'a>(&'a self, meta: &EntryMeta, _: &Shared) -> Option<&'a [u8]> {
-        if meta.text_len == NO_TEXT {
-            return None;
+    pub fn text<'a>(&'a self, meta: &EntryMeta, g: &Shared) -> Option<&'a [u8]> {
+        self.arena_bytes(meta, Arena::Texts, g)
+    }
+
+    /// The captured plan of an entry, if it has one.
+    pub fn plan<'a>(&'a self, meta: &EntryMeta, g: &Shared) -> Option<Plan<'a>> {
+        let bytes = self.arena_bytes(meta, Arena::Plans, g)?;
+        let (info, text) = bytes.split_at_checked(PLAN_INFO_SIZE)?;
+        Some(Plan {
+            info: bytemuck::pod_read_unaligned(info),
+            text,
+        })
+    }
+
+    /// Execution time of the plan captured for `key`: Some(None) when the entry has no
+    /// plan yet, None when there is no entry.
+    pub fn plan_time(&self, key: &Key, g: &Shared) -> Option<Option<f64>> {
+        let e = self.find(key, g)?;
+        Some(self.plan(&e.meta(g), g).map(|p| p.info.exec_time))
+    }
+
+    /// Keeps `text` as the captured plan of `key` if its execution was slower than the one
+    /// whose plan the entry holds. A plan that does not fit the arena even after compaction
+    /// is dropped and counted; entries are never evicted for plans.
+    pub fn store_plan(&self, key: &Key, info: PlanInfo, text: &[u8], g: &Exclusive) -> PlanStored {
+        let Some(e) = self.find(key, g) else {
+            return PlanStored::NoEntry;
+        };
+        if let Some(old) = self.plan(&e.meta(g), g) {
+            if old.info.exec_time >= info.exec_time {
+                return PlanStored::NotSlower;
+            }
         }
-        let (off, len) = (meta.text_off as usize, meta.text_len as usize);
-        if off + len > self.layout.text_cap {
-            return None;
+        let record_len = PLAN_INFO_SIZE + text.len();
+        if record_len > self.layout.plan_cap {
+            self.stats().lock().plans_dropped += 1;
+            return PlanStored::Dropped;
         }
-        // SAFETY: in bounds; texts are written only under the exclusive lock.
-        Some(unsafe { std::slice::from_raw_parts(self.text_base().add(off), len) })
+        // The old plan's bytes die here, so that compaction can reuse them for the new one.
+        // SAFETY: exclusive lock.
+        unsafe { (*e.meta.get()).plan_len = NO_PLAN };
+        match self.append(Arena::Plans, &[bytemuck::bytes_of(&info), text], g) {
+            Some((off, len)) => {
+                // SAFETY: exclusive lock.
+                unsafe {
+                    let m = &mut *e.meta.get();
+                    m.plan_off = off;
+                    m.plan_len = len;
+                }
+                PlanStored::Stored
+            }
+            None => {
+                self.stats().lock().plans_dropped += 1;
+                PlanStored::Dropped
+            }
+        }
+    }
+
+    /// Removes the captured plans of the entries matching the filter (0 = any).
+    pub fn reset_plans(&self, userid: u32, dbid: u32, queryid: i64, _: &Exclusive) -> usize {
+        let mut n = 0;
+        for slot in 0..self.layout.max {
+            // SAFETY: exclusive lock.
+            let m = unsafe { &mut *self.entry(slot).meta.get() };
+            if m.in_use != 0 && m.plan_len != NO_PLAN && m.key.matches(userid, dbid, queryid) {
+                m.plan_len = NO_PLAN;
+                n += 1;
+            }
+        }
+        n
     }
 
     /// Every entry in use, in slot order.
@@ -395,6 +587,8 @@ impl Table {
                 text_len,
                 encoding,
                 in_use: 1,
+                plan_off: 0,
+                plan_len: NO_PLAN,
             };
         }
         e.counters.reset(Counters::new(usage));
@@ -409,26 +603,11 @@ impl Table {
 
     /// Copies a text into the arena, compacting and then evicting when it has no room.
     fn store_text(&self, text: &[u8], now: i64, g: &Exclusive) -> (u32, u32) {
-        let cap = self.layout.text_cap;
-        if text.len() > cap {
-            self.stats().lock().texts_dropped += 1;
-            return (0, NO_TEXT);
-        }
-        for _ in 0..64 {
-            let used = self.state(g).text_used as usize;
-            if used + text.len() <= cap {
-                // SAFETY: exclusive lock; in bounds as checked.
-                unsafe {
-                    std::ptr::copy_nonoverlapping(
-                        text.as_ptr(),
-                        self.text_base().add(used),
-                        text.len(),
-                    )
-                };
-                self.state_mut(g).text_used += text.len() as u64;
-                return (used as u32, text.len() as u32);
-            }
-            if !self.compact_texts(g) {
+        if text.len() <= self.layout.text_cap {
+            for _ in 0..64 {
+                if let Some(span) = self.append(Arena::Texts, &[text], g) {
+                    return span;
+                }
                 if self.state(g).count == 0 {
                     break;
                 }
@@ -439,38 +618,62 @@ impl Table {
         (0, NO_TEXT)
     }
 
-    /// Moves the live texts to the start of the arena. Returns whether it freed anything.
-    fn compact_texts(&self, g: &Exclusive) -> bool {
-        let mut live: Vec<(u32, usize)> = Vec::with_capacity(self.state(g).count as usize);
+    /// Appends `parts` as one run of bytes to `arena`, compacting it first if needed.
+    /// Returns the run's offset and length, or None when it does not fit.
+    fn append(&self, arena: Arena, parts: &[&[u8]], g: &Exclusive) -> Option<(u32, u32)> {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        let cap = self.arena_cap(arena);
+        if len > cap {
+            return None;
+        }
+        let mut used = *self.state_mut(g).used(arena) as usize;
+        if used + len > cap {
+            used = self.compact(arena, g);
+            if used + len > cap {
+                return None;
+            }
+        }
+        let mut at = used;
+        for p in parts {
+            // SAFETY: exclusive lock; in bounds as checked.
+            unsafe {
+                std::ptr::copy_nonoverlapping(p.as_ptr(), self.arena_base(arena).add(at), p.len())
+            };
+            at += p.len();
+        }
+        *self.state_mut(g).used(arena) = at as u64;
+        Some((used as u32, len as u32))
+    }
+
+    /// Moves the live runs of `arena` to its start. Returns the bytes now used.
+    fn compact(&self, arena: Arena, g: &Exclusive) -> usize {
+        let mut live: Vec<(usize, usize)> = Vec::with_capacity(self.state(g).count as usize);
         for slot in 0..self.layout.max {
             let m = self.entry(slot).meta(g);
-            if m.in_use != 0 && m.text_len != NO_TEXT {
-                live.push((m.text_off, slot));
+            if m.in_use != 0 {
+                if let Some((off, _)) = m.span(arena) {
+                    live.push((off, slot));
+                }
             }
         }
         live.sort_unstable();
+        let base = self.arena_base(arena);
         let mut next = 0usize;
         for (off, slot) in live {
-            let e = self.entry(slot);
-            // SAFETY: exclusive lock: no one reads texts or metas meanwhile. Ranges may
+            // SAFETY: exclusive lock: no one reads the arena or metas meanwhile. Ranges may
             // overlap (moving down), hence copy() not copy_nonoverlapping().
             unsafe {
-                let m = &mut *e.meta.get();
-                if off as usize != next {
-                    std::ptr::copy(
-                        self.text_base().add(off as usize),
-                        self.text_base().add(next),
-                        m.text_len as usize,
-                    );
-                    m.text_off = next as u32;
+                let m = &mut *self.entry(slot).meta.get();
+                let len = m.span(arena).map_or(0, |(_, len)| len);
+                if off != next {
+                    std::ptr::copy(base.add(off), base.add(next), len);
+                    m.set_offset(arena, next as u32);
                 }
-                next += m.text_len as usize;
+                next += len;
             }
         }
-        let st = self.state_mut(g);
-        let freed = st.text_used as usize != next;
-        st.text_used = next as u64;
-        freed
+        *self.state_mut(g).used(arena) = next as u64;
+        next
     }
 
     /// Evicts the least-used 5% of the entries (at least 10), decaying every entry's
@@ -549,11 +752,7 @@ impl Table {
         let doomed: Vec<Key> = self
             .entries(g)
             .map(|(m, _)| m.key)
-            .filter(|k| {
-                (userid == 0 || k.userid == userid)
-                    && (dbid == 0 || k.dbid == dbid)
-                    && (queryid == 0 || k.queryid == queryid)
-            })
+            .filter(|k| k.matches(userid, dbid, queryid))
             .collect();
         for k in &doomed {
             self.remove(k, g);
@@ -563,7 +762,9 @@ impl Table {
                 stats_reset: now,
                 ..Default::default()
             });
-            self.state_mut(g).text_used = 0;
+            let st = self.state_mut(g);
+            st.text_used = 0;
+            st.plan_used = 0;
         }
         doomed.len()
     }
@@ -576,7 +777,7 @@ pub(crate) mod tests {
 
     /// A heap block standing in for shared memory.
     pub(crate) fn heap_table(max: usize) -> Table {
-        let layout = Layout::new(max);
+        let layout = Layout::new(max, 64 * 1024);
         let words = layout.size().div_ceil(64);
         let block: &'static mut [[u8; 64]] = Vec::leak(vec![[0u8; 64]; words]);
         // SAFETY: a fresh, aligned, leaked block of the right size.
@@ -678,7 +879,7 @@ pub(crate) mod tests {
         for (m, _) in t.entries(&g) {
             assert_eq!(t.text(&m, &g).map(|s| s.len()), Some(4000));
         }
-        assert!(t.text_bytes_used(&g) <= t.layout().text_cap);
+        assert!(t.arena_bytes_live(Arena::Texts, &g) <= t.layout().text_cap);
     }
 
     #[test]
@@ -724,6 +925,102 @@ pub(crate) mod tests {
         assert_eq!(e.counters.read().usage, ASSUMED_MEDIAN_INIT);
         t.evict(0, &g); // 1 entry: it is evicted (min 10 victims), but decayed first
         assert!(t.find(&key(1), &g).is_none());
+    }
+
+    fn plan_of(t: &Table, q: i64, g: &Shared) -> Option<(f64, Vec<u8>)> {
+        let e = t.find(&key(q), g)?;
+        t.plan(&e.meta(g), g)
+            .map(|p| (p.info.exec_time, p.text.to_vec()))
+    }
+
+    #[test]
+    fn only_a_slower_execution_replaces_the_captured_plan() {
+        let t = heap_table(100);
+        let g = ex();
+        assert_eq!(
+            t.store_plan(&key(1), PlanInfo::new(5.0, 1, false), b"p", &g),
+            PlanStored::NoEntry
+        );
+        t.entry_or_insert(&key(1), Some(b"q"), 0, false, 0, &g);
+        assert_eq!(t.plan_time(&key(1), &g), Some(None));
+        assert_eq!(
+            t.store_plan(&key(1), PlanInfo::new(5.0, 1, true), b"plan A", &g),
+            PlanStored::Stored
+        );
+        assert_eq!(
+            t.store_plan(&key(1), PlanInfo::new(4.0, 2, false), b"plan B", &g),
+            PlanStored::NotSlower
+        );
+        assert_eq!(plan_of(&t, 1, &g), Some((5.0, b"plan A".to_vec())));
+        assert_eq!(
+            t.store_plan(&key(1), PlanInfo::new(9.0, 3, false), b"plan C", &g),
+            PlanStored::Stored
+        );
+        let e = t.find(&key(1), &g).unwrap();
+        let p = t.plan(&e.meta(&g), &g).unwrap();
+        assert_eq!(p.info, PlanInfo::new(9.0, 3, false));
+        assert_eq!(p.text, b"plan C");
+        assert_eq!(t.plan_count(&g), 1);
+        assert_eq!(t.arena_bytes_live(Arena::Plans, &g), PLAN_INFO_SIZE + 6);
+    }
+
+    #[test]
+    fn plan_arena_compacts_and_drops_what_cannot_fit() {
+        let t = heap_table(100); // 64 KiB of plans
+        let g = ex();
+        let plan = vec![b'p'; 10_000];
+        for q in 0..100 {
+            t.entry_or_insert(&key(q), Some(b"q"), 0, false, 0, &g);
+        }
+        // Six 10 kB plans fit in 64 KiB; replacing them over and over needs compaction.
+        for round in 0..20 {
+            for q in 0..6 {
+                let r = t.store_plan(&key(q), PlanInfo::new(round as f64, 0, false), &plan, &g);
+                assert_eq!(r, PlanStored::Stored, "round {round} plan {q}");
+            }
+        }
+        assert_eq!(t.stats().read().plans_dropped, 0);
+        // A seventh does not fit: dropped and counted, the others intact.
+        assert_eq!(
+            t.store_plan(&key(6), PlanInfo::new(1.0, 0, false), &plan, &g),
+            PlanStored::Dropped
+        );
+        assert_eq!(t.stats().read().plans_dropped, 1);
+        for q in 0..6 {
+            assert_eq!(plan_of(&t, q, &g), Some((19.0, plan.clone())));
+        }
+        // Removing an entry frees its plan for the next one.
+        t.remove(&key(0), &g);
+        assert_eq!(
+            t.store_plan(&key(6), PlanInfo::new(1.0, 0, false), &plan, &g),
+            PlanStored::Stored
+        );
+        // Larger than the arena: dropped, the entry's text arena untouched.
+        let huge = vec![b'h'; 70_000];
+        assert_eq!(
+            t.store_plan(&key(7), PlanInfo::new(1.0, 0, false), &huge, &g),
+            PlanStored::Dropped
+        );
+        assert_eq!(t.stats().read().plans_dropped, 2);
+    }
+
+    #[test]
+    fn plan_reset_and_full_reset_clear_plans() {
+        let t = heap_table(100);
+        let g = ex();
+        for q in 1..=3 {
+            t.entry_or_insert(&key(q), Some(b"q"), 0, false, 0, &g);
+            t.store_plan(&key(q), PlanInfo::new(1.0, 0, false), b"plan", &g);
+        }
+        assert_eq!(t.reset_plans(0, 0, 2, &g), 1);
+        assert_eq!(plan_of(&t, 2, &g), None);
+        assert!(plan_of(&t, 1, &g).is_some(), "others kept");
+        assert!(t.find(&key(2), &g).is_some(), "the entry stays");
+        assert_eq!(t.reset_plans(0, 0, 0, &g), 2);
+        assert_eq!(t.plan_count(&g), 0);
+        t.store_plan(&key(1), PlanInfo::new(1.0, 0, false), b"plan", &g);
+        t.reset(0, 0, 0, 5, &g);
+        assert_eq!(t.arena_bytes_live(Arena::Plans, &g), 0);
     }
 
     #[test]
