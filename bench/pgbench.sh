@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# pgbench throughput of no extension, pg_stat_statements and pg_vitals, side by side on one
+# pgbench throughput of no extension, pg_stat_statements and pg_vitals (with the defaults and
+# with every execution instrumented for plan capture), side by side on one
 # cluster: configurations alternate in rounds (A B C A B C ...), one restart each, a short
 # warm-up after each restart, and the median TPS ratio against no extension is reported
 # with its min and max (shared/reference/benchmark-method.md).
@@ -27,6 +28,7 @@ configs=(
   "none|shared_preload_libraries = ''"
   "pg_stat_statements|shared_preload_libraries = 'pg_stat_statements'"
   "pg_vitals|shared_preload_libraries = 'pg_vitals'"
+  "pg_vitals, plan_sample_rate = 1|shared_preload_libraries = 'pg_vitals';pg_vitals.plan_sample_rate = 1"
 )
 modes=("-S -M prepared" "-S -M simple")
 
@@ -36,7 +38,7 @@ results="$BUILD/$name/results.txt"
 for ((r = 1; r <= rounds; r++)); do
   for c in "${configs[@]}"; do
     label=${c%%|*}
-    echo "${c#*|}" >"$conf"
+    tr ';' '\n' <<<"${c#*|}" >"$conf" # settings separated by ';'
     chown postgres: "$conf"
     cluster_restart "$name"
     for mode in "${modes[@]}"; do

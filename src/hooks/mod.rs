@@ -104,11 +104,20 @@ pub(crate) fn shielded<R>(fallback: R, f: impl FnOnce() -> R) -> R {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
         Ok(r) => r,
         Err(e) => {
-            let msg = e
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| e.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "internal error".into());
+            use pg_sys::panic::CaughtError;
+            let msg = match e.downcast_ref::<CaughtError>() {
+                // A PostgreSQL error raised in a guarded call (plan capture's EXPLAIN).
+                Some(
+                    CaughtError::PostgresError(r)
+                    | CaughtError::ErrorReport(r)
+                    | CaughtError::RustPanic { ereport: r, .. },
+                ) => r.message().to_string(),
+                None => e
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| e.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "internal error".into()),
+            };
             pgrx::warning!("pg_vitals: statistics not recorded: {msg}");
             fallback
         }
