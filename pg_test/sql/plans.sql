@@ -97,7 +97,7 @@ SELECT vitals.reset_plans(NULL);
 
 -- vitals.info counts the plans and their memory; a reset clears them.
 SELECT plans > 0 AS has_plans, plan_bytes_used > 0 AND plan_bytes_used <= plan_bytes_allocated AS plan_bytes,
-       plan_bytes_allocated = 8 * 1024 * 1024 AS default_plan_memory, plans_dropped
+       plan_bytes_allocated = pg_size_bytes(current_setting('pg_vitals.plan_memory')) AS plan_memory, plans_dropped
 FROM vitals.info;
 RESET pg_vitals.plan_sample_rate;
 SELECT vitals.reset() IS NOT NULL AS reset;

@@ -419,15 +419,23 @@ unsafe fn required<T: pgrx::FromDatum>(fcinfo: FunctionCallInfo, n: usize, name:
     }
 }
 
+/// The `(userid oid, dbid oid, queryid bigint)` filter of the reset functions.
+///
+/// # Safety
+/// `fcinfo` must be valid and have those three arguments.
+unsafe fn reset_filter(fcinfo: FunctionCallInfo) -> (u32, u32, i64) {
+    let userid: pg_sys::Oid = required(fcinfo, 0, "userid");
+    let dbid: pg_sys::Oid = required(fcinfo, 1, "dbid");
+    let queryid: i64 = required(fcinfo, 2, "queryid");
+    (userid.into(), dbid.into(), queryid)
+}
+
 /// `vitals.reset(userid, dbid, queryid)`: removes matching entries (0 matches any).
 #[no_mangle]
 #[pgrx::pg_guard]
 pub unsafe extern "C-unwind" fn vitals_reset(fcinfo: FunctionCallInfo) -> Datum {
     require_store();
-    let userid: pg_sys::Oid = required(fcinfo, 0, "userid");
-    let dbid: pg_sys::Oid = required(fcinfo, 1, "dbid");
-    let queryid: i64 = required(fcinfo, 2, "queryid");
-    let (userid, dbid): (u32, u32) = (userid.into(), dbid.into());
+    let (userid, dbid, queryid) = reset_filter(fcinfo);
     let now = pg_sys::GetCurrentTimestamp();
     store::with_exclusive(|t, g| t.reset(userid, dbid, queryid, now, g));
     Datum::from(now)
@@ -442,10 +450,7 @@ finfo_v1!(pg_finfo_vitals_reset_plans);
 #[pgrx::pg_guard]
 pub unsafe extern "C-unwind" fn vitals_reset_plans(fcinfo: FunctionCallInfo) -> Datum {
     require_store();
-    let userid: pg_sys::Oid = required(fcinfo, 0, "userid");
-    let dbid: pg_sys::Oid = required(fcinfo, 1, "dbid");
-    let queryid: i64 = required(fcinfo, 2, "queryid");
-    let (userid, dbid): (u32, u32) = (userid.into(), dbid.into());
+    let (userid, dbid, queryid) = reset_filter(fcinfo);
     let n = store::with_exclusive(|t, g| t.reset_plans(userid, dbid, queryid, g)).unwrap_or(0);
     Datum::from(n as i64)
 }
