@@ -29,8 +29,14 @@ configs=(
   "pg_stat_statements|shared_preload_libraries = 'pg_stat_statements'"
   "pg_vitals|shared_preload_libraries = 'pg_vitals'"
   "pg_vitals, plan_sample_rate = 1|shared_preload_libraries = 'pg_vitals';pg_vitals.plan_sample_rate = 1"
+  "pg_vitals, plan_sample_rate = 1, plan_timing = off|shared_preload_libraries = 'pg_vitals';pg_vitals.plan_sample_rate = 1;pg_vitals.plan_timing = off"
 )
-modes=("-S -M prepared" "-S -M simple")
+# label|pgbench arguments. "range scan": 10,000 rows through a two-node plan (index scan and
+# aggregate), where per-node instrumentation (plan_sample_rate = 1) costs the most.
+scan="$BUILD/$name/range-scan.sql"
+echo 'SELECT count(*) FROM pgbench_accounts WHERE aid <= 10000 AND abalance >= 0;' >"$scan"
+chmod 644 "$scan"
+modes=("-S -M prepared|-S -M prepared" "-S -M simple|-S -M simple" "range scan -M prepared|-M prepared -f $scan")
 
 conf="$BUILD/$name/data/postgresql.auto.conf"
 results="$BUILD/$name/results.txt"
@@ -41,11 +47,13 @@ for ((r = 1; r <= rounds; r++)); do
     tr ';' '\n' <<<"${c#*|}" >"$conf" # settings separated by ';'
     chown postgres: "$conf"
     cluster_restart "$name"
-    for mode in "${modes[@]}"; do
+    for m in "${modes[@]}"; do
+      mode=${m%%|*}
+      args=${m#*|}
       # shellcheck disable=SC2086
-      pgb $mode -c "$clients" -j "$clients" -T 2 >/dev/null 2>&1 # warm-up
+      pgb $args -c "$clients" -j "$clients" -T 2 >/dev/null 2>&1 # warm-up
       # shellcheck disable=SC2086
-      tps=$(pgb $mode -c "$clients" -j "$clients" -T "$secs" 2>/dev/null | grep -oP 'tps = \K[0-9.]+' | head -1)
+      tps=$(pgb $args -c "$clients" -j "$clients" -T "$secs" 2>/dev/null | grep -oP 'tps = \K[0-9.]+' | head -1)
       echo "$r|$label|$mode|$tps" | tee -a "$results" >&2
     done
   done

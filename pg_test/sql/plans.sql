@@ -31,6 +31,12 @@ SELECT instrumented, exec_time > 0 AS timed, captured_at <= now() AS captured
 FROM vitals.plans p JOIN vitals.statements s USING (userid, dbid, queryid, toplevel)
 WHERE s.query LIKE '%email LIKE%';
 
+-- plan_timing off: actual rows and loops without per-node times (much cheaper).
+SET pg_vitals.plan_timing = off;
+SELECT count(*) FROM pl_t WHERE score < 2;
+SELECT plan, plan NOT LIKE '%actual time%' AS untimed FROM pg_temp.plan_of('%score < $1%');
+RESET pg_vitals.plan_timing;
+
 -- No literal of the execution shows, and executions differing only in constants give
 -- the same plan text (without instrumentation: actual rows differ, of course).
 RESET pg_vitals.plan_sample_rate;

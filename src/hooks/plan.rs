@@ -1,7 +1,8 @@
 //! Plan capture at the executor's edges.
 //!
 //! ExecutorStart: a sampled top-level execution (`pg_vitals.plan_sample_rate`) gets
-//! per-node instrumentation, as auto_explain's sampling does. ExecutorEnd: an execution
+//! per-node instrumentation (rows, and times unless `pg_vitals.plan_timing` is off), as
+//! auto_explain's sampling does. ExecutorEnd: an execution
 //! that was instrumented, or slower than `pg_vitals.plan_min_duration`, is a candidate;
 //! its EXPLAIN text is built only when it is slower than the execution whose plan its
 //! statement already holds (one shared-lock lookup), then masked and bounded
@@ -12,9 +13,6 @@ use super::record::{self, Statement};
 use crate::guc;
 use pgrx::pg_sys::{self, InstrumentOption, QueryDesc};
 use std::ffi::c_int;
-
-const ROWS_AND_TIMER: c_int =
-    (InstrumentOption::INSTRUMENT_ROWS | InstrumentOption::INSTRUMENT_TIMER) as c_int;
 
 /// Turns on per-node instrumentation for a sampled top-level execution. Must run before
 /// the executor initializes the plan tree.
@@ -28,7 +26,10 @@ pub(super) fn sample(qd: &mut QueryDesc, eflags: c_int, level: i32) {
     if rate >= 1.0
         || unsafe { crate::pg_raw::pg_prng_double(&raw mut pg_sys::pg_global_prng_state) } < rate
     {
-        qd.instrument_options |= ROWS_AND_TIMER;
+        qd.instrument_options |= InstrumentOption::INSTRUMENT_ROWS as c_int;
+        if guc::plan_timing() {
+            qd.instrument_options |= InstrumentOption::INSTRUMENT_TIMER as c_int;
+        }
     }
 }
 
