@@ -95,7 +95,7 @@ concurrent_resets() {
 }
 
 # Four clients create more distinct statements than the store holds (evicting all the
-# time), capturing the plan of each (the 64 kB plan arena compacts, and drops plans when
+# time), capturing the plan of each (the 32 kB plan arena compacts, and drops plans when
 # full), while a fifth reads the views: no error, no crash, the store stays within bounds.
 concurrent_eviction() {
   local name=$1 v=$2 churn="$BUILD/$1/churn.sql" reader="$BUILD/$1/reader.sql"
@@ -111,6 +111,8 @@ concurrent_eviction() {
   pb "$name" "$v" -c 4 -j 2 -T 5 -f "$churn" >/dev/null || { wait $reading; return 1; }
   wait $reading || return 1
   expect_eq "store within bounds, evicting" "$(q "$name" "SELECT entries <= max AND dealloc > 0 FROM vitals.info")" t || return 1
+  echo "  $(q "$name" "SELECT format('%s entries, %s evictions, %s plans (%s of %s bytes), %s plans dropped',
+    entries, dealloc, plans, plan_bytes_used, plan_bytes_allocated, plans_dropped) FROM vitals.info")"
   expect_eq "plans within bounds" "$(q "$name" "SELECT plans BETWEEN 1 AND entries AND plan_bytes_used <= plan_bytes_allocated
     AND (SELECT count(*) FROM vitals.plans) <= entries FROM vitals.info")" t
 }
@@ -166,7 +168,7 @@ for v in "${versions[@]}"; do
   name="test$v"
   cluster_init "$v" "$name" || { failed=$((failed + 1)); failures+=("pg$v: cluster"); continue; }
   cluster_conf "$name" "shared_preload_libraries = 'pg_stat_statements,pg_vitals'" \
-    "pg_stat_statements.track = all" "pg_vitals.track = all" "pg_vitals.max = 1000" "pg_vitals.plan_memory = 64kB" "max_connections = 50"
+    "pg_stat_statements.track = all" "pg_vitals.track = all" "pg_vitals.max = 1000" "pg_vitals.plan_memory = 32kB" "max_connections = 50"
   cluster_start "$name" || { failed=$((failed + 1)); failures+=("pg$v: start"); continue; }
   q "$name" "CREATE EXTENSION pg_stat_statements; CREATE EXTENSION pg_vitals" >/dev/null
   check "pg$v: pg_regress ${regress_suites[*]}" suite regress "$v" "$name" "${regress_suites[@]}"
