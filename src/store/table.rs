@@ -77,7 +77,7 @@ pub struct PlanInfo {
     pub exec_time: f64,
     /// When it was captured (TimestampTz).
     pub captured_at: i64,
-    /// 1 when the plan shows actual rows and times (per-node instrumentation was on).
+    /// 1 when the plan shows actual rows (and times, if timed): per-node instrumentation was on.
     pub instrumented: u32,
     _pad: u32,
 }
