@@ -4,7 +4,7 @@ use crate::pg_raw;
 use crate::store::{
     self,
     counters::{Counters, JitUsage, Kind, Resources, Usage},
-    table::{Key, PlanInfo},
+    table::{Arena, Key, PlanInfo, PLAN_INFO_SIZE},
 };
 use pgrx::pg_sys;
 use std::ffi::c_char;
@@ -98,12 +98,21 @@ pub(super) fn capture_plan(
         return;
     }
     let key = key(stmt.query_id, toplevel);
-    let slower = store::with_shared(|t, g| {
-        t.layout().plan_cap > 0
-            && t.plan_time(&key, g)
-                .is_some_and(|held| held.is_none_or(|held| time_ms > held))
+    let wanted = store::with_shared(|t, g| {
+        let slower = t
+            .plan_time(&key, g)
+            .is_some_and(|held| held.is_none_or(|held| time_ms > held));
+        if !slower || t.layout().plan_cap == 0 {
+            return false;
+        }
+        // A full plan arena: drop it now rather than build a text that cannot be kept.
+        if t.arena_room(Arena::Plans, g) <= PLAN_INFO_SIZE {
+            t.stats().lock().plans_dropped += 1;
+            return false;
+        }
+        true
     });
-    if slower != Some(true) {
+    if wanted != Some(true) {
         return;
     }
     let text = explain();

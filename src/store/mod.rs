@@ -27,7 +27,9 @@
 //! compacting the arena, then by evicting; a text larger than the whole arena is dropped
 //! (the entry keeps its counters, its query reads NULL) and counted. Plans never cause an
 //! eviction: a plan that does not fit the plan arena after compaction is dropped and
-//! counted (`plans_dropped`).
+//! counted (`plans_dropped`). Each arena counts its dead bytes (runs of removed entries and
+//! replaced plans), so it is compacted only when that makes room, and a full plan arena
+//! turns a capture away before its EXPLAIN text is even built.
 //!
 //! # Persistence
 //! With `pg_vitals.save`, the postmaster writes every entry to `pg_stat/pg_vitals.stat` at a

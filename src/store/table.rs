@@ -93,7 +93,7 @@ impl PlanInfo {
     }
 }
 
-const PLAN_INFO_SIZE: usize = std::mem::size_of::<PlanInfo>();
+pub const PLAN_INFO_SIZE: usize = std::mem::size_of::<PlanInfo>();
 
 /// A captured plan as read from the arena.
 #[derive(Debug, Clone, Copy)]
@@ -184,6 +184,9 @@ struct TableState {
     free_top: u64,
     text_used: u64,
     plan_used: u64,
+    /// Bytes of removed or replaced runs, below `*_used`, that compaction would reclaim.
+    text_dead: u64,
+    plan_dead: u64,
     cur_median_usage: f64,
 }
 
@@ -192,6 +195,12 @@ impl TableState {
         match arena {
             Arena::Texts => &mut self.text_used,
             Arena::Plans => &mut self.plan_used,
+        }
+    }
+    fn dead(&mut self, arena: Arena) -> &mut u64 {
+        match arena {
+            Arena::Texts => &mut self.text_dead,
+            Arena::Plans => &mut self.plan_dead,
         }
     }
 }
@@ -498,8 +507,7 @@ impl Table {
             return PlanStored::Dropped;
         }
         // The old plan's bytes die here, so that compaction can reuse them for the new one.
-        // SAFETY: exclusive lock.
-        unsafe { (*e.meta.get()).plan_len = NO_PLAN };
+        self.release(e, Arena::Plans, g);
         match self.append(Arena::Plans, &[bytemuck::bytes_of(&info), text], g) {
             Some((off, len)) => {
                 // SAFETY: exclusive lock.
@@ -518,13 +526,13 @@ impl Table {
     }
 
     /// Removes the captured plans of the entries matching the filter (0 = any).
-    pub fn reset_plans(&self, userid: u32, dbid: u32, queryid: i64, _: &Exclusive) -> usize {
+    pub fn reset_plans(&self, userid: u32, dbid: u32, queryid: i64, g: &Exclusive) -> usize {
         let mut n = 0;
         for slot in 0..self.layout.max {
-            // SAFETY: exclusive lock.
-            let m = unsafe { &mut *self.entry(slot).meta.get() };
+            let e = self.entry(slot);
+            let m = e.meta(g);
             if m.in_use != 0 && m.plan_len != NO_PLAN && m.key.matches(userid, dbid, queryid) {
-                m.plan_len = NO_PLAN;
+                self.release(e, Arena::Plans, g);
                 n += 1;
             }
         }
@@ -618,20 +626,40 @@ impl Table {
         (0, NO_TEXT)
     }
 
-    /// Appends `parts` as one run of bytes to `arena`, compacting it first if needed.
-    /// Returns the run's offset and length, or None when it does not fit.
+    /// Marks the entry's run in `arena` as dead: the entry no longer has one there.
+    fn release(&self, e: &Entry, arena: Arena, g: &Exclusive) {
+        // SAFETY: exclusive lock.
+        let m = unsafe { &mut *e.meta.get() };
+        if let Some((_, len)) = m.span(arena) {
+            *self.state_mut(g).dead(arena) += len as u64;
+            match arena {
+                Arena::Texts => m.text_len = NO_TEXT,
+                Arena::Plans => m.plan_len = NO_PLAN,
+            }
+        }
+    }
+
+    /// Bytes a new run could take in `arena`, compacting first if needed.
+    pub fn arena_room(&self, arena: Arena, g: &Shared) -> usize {
+        let st = self.state(g);
+        let (used, dead) = match arena {
+            Arena::Texts => (st.text_used, st.text_dead),
+            Arena::Plans => (st.plan_used, st.plan_dead),
+        };
+        self.arena_cap(arena) - (used - dead) as usize
+    }
+
+    /// Appends `parts` as one run of bytes to `arena`, compacting it first if that makes
+    /// room (and only then: a full arena answers None at once). Returns the run's offset and
+    /// length, or None when it does not fit.
     fn append(&self, arena: Arena, parts: &[&[u8]], g: &Exclusive) -> Option<(u32, u32)> {
         let len: usize = parts.iter().map(|p| p.len()).sum();
-        let cap = self.arena_cap(arena);
-        if len > cap {
+        if len > self.arena_room(arena, g) {
             return None;
         }
         let mut used = *self.state_mut(g).used(arena) as usize;
-        if used + len > cap {
+        if used + len > self.arena_cap(arena) {
             used = self.compact(arena, g);
-            if used + len > cap {
-                return None;
-            }
         }
         let mut at = used;
         for p in parts {
@@ -672,7 +700,9 @@ impl Table {
                 next += len;
             }
         }
-        *self.state_mut(g).used(arena) = next as u64;
+        let st = self.state_mut(g);
+        *st.used(arena) = next as u64;
+        *st.dead(arena) = 0;
         next
     }
 
@@ -710,7 +740,7 @@ impl Table {
     }
 
     /// Removes one entry; backward-shift deletion keeps probe chains intact without
-    /// tombstones. Its text space is reclaimed by the next compaction.
+    /// tombstones. Its text and plan space is reclaimed by the next compaction.
     pub fn remove(&self, key: &Key, g: &Exclusive) -> bool {
         let Ok(mut pos) = self.probe(key) else {
             return false;
@@ -719,7 +749,10 @@ impl Table {
         // SAFETY (whole block): exclusive lock.
         unsafe {
             let slot = *self.index_ptr(pos) as usize;
-            (*self.entry(slot).meta.get()).in_use = 0;
+            let e = self.entry(slot);
+            self.release(e, Arena::Texts, g);
+            self.release(e, Arena::Plans, g);
+            (*e.meta.get()).in_use = 0;
             let st = self.state_mut(g);
             *self.free_ptr(st.free_top as usize) = slot as u32;
             st.free_top += 1;
@@ -765,6 +798,8 @@ impl Table {
             let st = self.state_mut(g);
             st.text_used = 0;
             st.plan_used = 0;
+            st.text_dead = 0;
+            st.plan_dead = 0;
         }
         doomed.len()
     }
@@ -880,6 +915,7 @@ pub(crate) mod tests {
             assert_eq!(t.text(&m, &g).map(|s| s.len()), Some(4000));
         }
         assert!(t.arena_bytes_live(Arena::Texts, &g) <= t.layout().text_cap);
+        assert_room_exact(&t, &g);
     }
 
     #[test]
@@ -925,6 +961,20 @@ pub(crate) mod tests {
         assert_eq!(e.counters.read().usage, ASSUMED_MEDIAN_INIT);
         t.evict(0, &g); // 1 entry: it is evicted (min 10 victims), but decayed first
         assert!(t.find(&key(1), &g).is_none());
+    }
+
+    /// The dead-byte accounting agrees with the live runs: room = capacity - live bytes.
+    fn assert_room_exact(t: &Table, g: &Shared) {
+        for (arena, cap) in [
+            (Arena::Texts, t.layout().text_cap),
+            (Arena::Plans, t.layout().plan_cap),
+        ] {
+            assert_eq!(
+                t.arena_room(arena, g),
+                cap - t.arena_bytes_live(arena, g),
+                "{arena:?}"
+            );
+        }
     }
 
     fn plan_of(t: &Table, q: i64, g: &Shared) -> Option<(f64, Vec<u8>)> {
@@ -980,6 +1030,7 @@ pub(crate) mod tests {
             }
         }
         assert_eq!(t.stats().read().plans_dropped, 0);
+        assert_room_exact(&t, &g);
         // A seventh does not fit: dropped and counted, the others intact.
         assert_eq!(
             t.store_plan(&key(6), PlanInfo::new(1.0, 0, false), &plan, &g),
@@ -989,8 +1040,10 @@ pub(crate) mod tests {
         for q in 0..6 {
             assert_eq!(plan_of(&t, q, &g), Some((19.0, plan.clone())));
         }
+        assert_room_exact(&t, &g);
         // Removing an entry frees its plan for the next one.
         t.remove(&key(0), &g);
+        assert_room_exact(&t, &g);
         assert_eq!(
             t.store_plan(&key(6), PlanInfo::new(1.0, 0, false), &plan, &g),
             PlanStored::Stored
@@ -1013,6 +1066,7 @@ pub(crate) mod tests {
             t.store_plan(&key(q), PlanInfo::new(1.0, 0, false), b"plan", &g);
         }
         assert_eq!(t.reset_plans(0, 0, 2, &g), 1);
+        assert_room_exact(&t, &g);
         assert_eq!(plan_of(&t, 2, &g), None);
         assert!(plan_of(&t, 1, &g).is_some(), "others kept");
         assert!(t.find(&key(2), &g).is_some(), "the entry stays");
@@ -1021,6 +1075,7 @@ pub(crate) mod tests {
         t.store_plan(&key(1), PlanInfo::new(1.0, 0, false), b"plan", &g);
         t.reset(0, 0, 0, 5, &g);
         assert_eq!(t.arena_bytes_live(Arena::Plans, &g), 0);
+        assert_room_exact(&t, &g);
     }
 
     #[test]
