@@ -9,6 +9,7 @@
 #![deny(ffi_unwind_calls)]
 
 pub mod api;
+pub mod explain;
 pub mod guc;
 mod hooks;
 pub mod normalize;
