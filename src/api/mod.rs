@@ -121,15 +121,39 @@ fn text_datum(bytes: &[u8], encoding: i32) -> Datum {
     }
 }
 
-/// Whether the caller may see other users' query texts and ids (pg_read_all_stats).
-fn sees_all_stats() -> bool {
-    // SAFETY: catalog lookup in a transaction.
-    unsafe {
-        pg_sys::has_privs_of_role(
-            pg_sys::GetUserId(),
-            pg_sys::Oid::from(pg_sys::ROLE_PG_READ_ALL_STATS),
-        )
+/// Who is reading, for pg_stat_statements' privilege rule: other users' query ids, texts
+/// and plans are shown only to members of pg_read_all_stats.
+struct Reader {
+    userid: u32,
+    sees_all: bool,
+}
+
+impl Reader {
+    fn current() -> Self {
+        // SAFETY: backend state and a catalog lookup, in a transaction.
+        unsafe {
+            let me = pg_sys::GetUserId();
+            Reader {
+                userid: me.into(),
+                sees_all: pg_sys::has_privs_of_role(
+                    me,
+                    pg_sys::Oid::from(pg_sys::ROLE_PG_READ_ALL_STATS),
+                ),
+            }
+        }
     }
+
+    fn sees(&self, key: &store::table::Key) -> bool {
+        self.sees_all || key.userid == self.userid
+    }
+}
+
+/// What a hidden query text or plan reads.
+fn insufficient_privilege() -> Datum {
+    // SAFETY: a plain read of backend state.
+    text_datum(b"<insufficient privilege>", unsafe {
+        pg_sys::GetDatabaseEncoding()
+    })
 }
 
 fn push_counters(row: &mut Row, c: &Counters) {
@@ -216,8 +240,7 @@ finfo_v1!(pg_finfo_vitals_statements);
 pub unsafe extern "C-unwind" fn vitals_statements(fcinfo: FunctionCallInfo) -> Datum {
     require_store();
     let showtext = pgrx::fcinfo::pg_getarg::<bool>(fcinfo, 0).unwrap_or(true);
-    let userid: u32 = pg_sys::GetUserId().into();
-    let all = sees_all_stats();
+    let reader = Reader::current();
     let (ts, desc) = materialize(fcinfo);
     let snapshot: Vec<Snapshot> = store::with_shared(|t, g| {
         t.entries(g)
@@ -243,16 +266,12 @@ pub unsafe extern "C-unwind" fn vitals_statements(fcinfo: FunctionCallInfo) -> D
         row.push(Some(Datum::from(s.key.userid)));
         row.push(Some(Datum::from(s.key.dbid)));
         row.push(Some(Datum::from(s.key.toplevel())));
-        if all || s.key.userid == userid {
+        if reader.sees(&s.key) {
             row.i64(s.key.queryid);
             row.push(s.text.as_ref().map(|t| text_datum(t, s.encoding)));
         } else {
             row.push(None);
-            row.push(
-                showtext.then(|| {
-                    text_datum(b"<insufficient privilege>", pg_sys::GetDatabaseEncoding())
-                }),
-            );
+            row.push(showtext.then(insufficient_privilege));
         }
         push_counters(&mut row, &s.counters);
         put(ts, desc, &mut row);
@@ -260,12 +279,12 @@ pub unsafe extern "C-unwind" fn vitals_statements(fcinfo: FunctionCallInfo) -> D
     Datum::from(0)
 }
 
-/// A captured plan copied out of shared memory.
+/// A captured plan copied out of shared memory; `text` None when the reader may not see it.
 struct PlanSnapshot {
     key: store::table::Key,
     encoding: i32,
     info: PlanInfo,
-    text: Vec<u8>,
+    text: Option<Vec<u8>>,
 }
 
 finfo_v1!(pg_finfo_vitals_plans);
@@ -276,8 +295,7 @@ finfo_v1!(pg_finfo_vitals_plans);
 #[pgrx::pg_guard]
 pub unsafe extern "C-unwind" fn vitals_plans(fcinfo: FunctionCallInfo) -> Datum {
     require_store();
-    let me: u32 = pg_sys::GetUserId().into();
-    let all = sees_all_stats();
+    let reader = Reader::current();
     let (ts, desc) = materialize(fcinfo);
     let snapshot: Vec<PlanSnapshot> = store::with_shared(|t, g| {
         t.entries(g)
@@ -286,30 +304,24 @@ pub unsafe extern "C-unwind" fn vitals_plans(fcinfo: FunctionCallInfo) -> Datum 
                     key: m.key,
                     encoding: m.encoding,
                     info: p.info,
-                    text: if all || m.key.userid == me {
-                        p.text.to_vec()
-                    } else {
-                        Vec::new()
-                    },
+                    text: reader.sees(&m.key).then(|| p.text.to_vec()),
                 })
             })
             .collect()
     })
     .unwrap_or_default();
     for s in &snapshot {
-        let visible = all || s.key.userid == me;
         let mut row = Row::with_capacity(8);
         row.push(Some(Datum::from(s.key.userid)));
         row.push(Some(Datum::from(s.key.dbid)));
-        row.push(visible.then(|| Datum::from(s.key.queryid)));
+        row.push(s.text.is_some().then(|| Datum::from(s.key.queryid)));
         row.push(Some(Datum::from(s.key.toplevel())));
         row.timestamptz(s.info.captured_at);
         row.f64(s.info.exec_time);
         row.push(Some(Datum::from(s.info.instrumented != 0)));
-        row.push(Some(if visible {
-            text_datum(&s.text, s.encoding)
-        } else {
-            text_datum(b"<insufficient privilege>", pg_sys::GetDatabaseEncoding())
+        row.push(Some(match &s.text {
+            Some(text) => text_datum(text, s.encoding),
+            None => insufficient_privilege(),
         }));
         put(ts, desc, &mut row);
     }
@@ -330,8 +342,7 @@ pub unsafe extern "C-unwind" fn vitals_histogram(fcinfo: FunctionCallInfo) -> Da
     let dbid: Option<pg_sys::Oid> = pgrx::fcinfo::pg_getarg(fcinfo, 2);
     let toplevel: Option<bool> = pgrx::fcinfo::pg_getarg(fcinfo, 3);
     let (userid, dbid): (Option<u32>, Option<u32>) = (userid.map(Into::into), dbid.map(Into::into));
-    let me: u32 = pg_sys::GetUserId().into();
-    let all = sees_all_stats();
+    let reader = Reader::current();
     let (ts, desc) = materialize(fcinfo);
     let merged = store::with_shared(|t, g| {
         let mut sum = store::histogram::Histogram::default();
@@ -341,7 +352,7 @@ pub unsafe extern "C-unwind" fn vitals_histogram(fcinfo: FunctionCallInfo) -> Da
                 && userid.is_none_or(|u| u == k.userid)
                 && dbid.is_none_or(|d| d == k.dbid)
                 && toplevel.is_none_or(|tl| tl == k.toplevel())
-                && (all || k.userid == me)
+                && reader.sees(&k)
             {
                 sum.merge(&e.counters.read().exec_histogram);
             }

@@ -103,14 +103,8 @@ fn failed(query_desc: *mut QueryDesc) {
         if started != 0.0 {
             time_ms += (record::monotonic_ms() - started).max(0.0);
         }
-        let stmt = unsafe {
-            Statement {
-                source: qd.sourceText,
-                query_id,
-                location: (*qd.plannedstmt).stmt_location,
-                len: (*qd.plannedstmt).stmt_len,
-            }
-        };
+        // SAFETY: as above.
+        let stmt = unsafe { statement(qd, query_id) };
         record::record_error(&stmt, nesting_level() == 0, time_ms);
     });
 }
@@ -127,14 +121,22 @@ fn record_execution(qd: &QueryDesc, query_id: i64) -> (Statement, f64) {
         let rows = estate.es_total_processed;
         let jit = estate.es_jit.as_ref().map(|j| &j.instr);
         let usage = record::usage(rows, &instr.bufusage, &instr.walusage, jit);
-        let stmt = Statement {
-            source: qd.sourceText,
-            query_id,
-            location: (*qd.plannedstmt).stmt_location,
-            len: (*qd.plannedstmt).stmt_len,
-        };
+        let stmt = statement(qd, query_id);
         let time_ms = instr.total * 1000.0;
         record::record(&stmt, nesting_level() == 0, Kind::Exec, time_ms, &usage);
         (stmt, time_ms)
+    }
+}
+
+/// The statement a query descriptor runs.
+///
+/// # Safety
+/// `qd.plannedstmt` must be valid.
+unsafe fn statement(qd: &QueryDesc, query_id: i64) -> Statement {
+    Statement {
+        source: qd.sourceText,
+        query_id,
+        location: (*qd.plannedstmt).stmt_location,
+        len: (*qd.plannedstmt).stmt_len,
     }
 }
