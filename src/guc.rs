@@ -31,6 +31,7 @@ pub static PLAN_SAMPLE_RATE: GucSetting<f64> = GucSetting::<f64>::new(0.0);
 pub static PLAN_MIN_DURATION: GucSetting<i32> = GucSetting::<i32>::new(-1);
 pub static PLAN_TIMING: GucSetting<bool> = GucSetting::<bool>::new(true);
 pub static PLAN_MAX_SIZE: GucSetting<i32> = GucSetting::<i32>::new(8192);
+pub static EXPLAIN: GucSetting<bool> = GucSetting::<bool>::new(true);
 
 /// Highest `pg_vitals.plan_memory` (kB): 1 GB, so that arena offsets fit 32 bits.
 pub const PLAN_MEMORY_MAX: i32 = 1024 * 1024;
@@ -80,6 +81,14 @@ fn define_plan_memory() {
 }
 
 fn define_session_settings() {
+    GucRegistry::define_bool_guc(
+        c"pg_vitals.explain",
+        c"Adds pg_vitals' history, insights and advice to EXPLAIN output.",
+        c"Off: EXPLAIN prints exactly what PostgreSQL prints. On PostgreSQL 18 this is the default of EXPLAIN's VITALS option.",
+        &EXPLAIN,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
     GucRegistry::define_enum_guc(
         c"pg_vitals.track",
         c"Selects which statements are tracked by pg_vitals.",
@@ -180,6 +189,10 @@ pub fn track_planning() -> bool {
 pub fn plan_sample_rate() -> f64 {
     // SAFETY: as in track().
     unsafe { *PLAN_SAMPLE_RATE.as_ptr() }
+}
+
+pub fn explain() -> bool {
+    EXPLAIN.get()
 }
 
 #[inline]

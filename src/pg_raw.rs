@@ -36,6 +36,9 @@ unsafe extern "C" {
     pub fn geterrcode() -> c_int;
     /// pg_prng.c: a uniform double in [0, 1).
     pub fn pg_prng_double(state: *mut pgrx::pg_sys::pg_prng_state) -> f64;
+    /// autovacuum.c: autovacuum_analyze_threshold and autovacuum_analyze_scale_factor.
+    pub static autovacuum_anl_thresh: c_int;
+    pub static autovacuum_anl_scale: f64;
     /// libc; the clock PostgreSQL's instr_time reads on Linux.
     pub fn clock_gettime(clock: c_int, tp: *mut Timespec) -> c_int;
 }

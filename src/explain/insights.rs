@@ -12,6 +12,8 @@ pub struct PlanNode {
     pub label: String,
     /// Estimated rows per loop.
     pub plan_rows: f64,
+    /// Estimated average row width, bytes.
+    pub plan_width: f64,
     /// Actual rows per loop (EXPLAIN's `rows=`).
     pub actual_rows: f64,
     /// Times the node was started (0: never executed).
@@ -20,6 +22,92 @@ pub struct PlanNode {
     pub total_ms: f64,
     /// Child plans, init plans and sub plans: everything whose time this node's includes.
     pub children: Vec<PlanNode>,
+    /// What kind of node it is, as far as the advice rules care.
+    pub kind: NodeKind,
+    /// The table a scan reads.
+    pub relation: Option<Relation>,
+    /// Columns of `relation` that the node's conditions (Filter, Index Cond) compare.
+    pub condition_columns: Vec<Column>,
+    /// Rows the node's Filter removed, over all loops (EXPLAIN's `Rows Removed by Filter`
+    /// is this divided by loops).
+    pub rows_removed: f64,
+    /// Nested Loop: columns of the inner table in the join condition.
+    pub join_columns: Vec<Column>,
+    /// A sort, hash or hash aggregate that went to disk.
+    pub spill: Option<Spill>,
+}
+
+/// Node kinds the advice rules tell apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NodeKind {
+    SeqScan,
+    NestedLoop,
+    #[default]
+    Other,
+}
+
+/// A column, by name and as SQL spells it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Column {
+    pub name: String,
+    /// Quoted as an identifier where needed.
+    pub sql: String,
+}
+
+impl Column {
+    /// A column whose name needs no quoting (tests).
+    pub fn plain(name: &str) -> Column {
+        Column {
+            name: name.into(),
+            sql: name.into(),
+        }
+    }
+}
+
+/// A table a plan reads, with what the planner and the statistics collector know of it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Relation {
+    /// Its name, unqualified (for index and statistics names).
+    pub name: String,
+    /// Schema-qualified and quoted, ready for SQL.
+    pub sql: String,
+    /// pg_class.reltuples (-1: never vacuumed or analyzed).
+    pub reltuples: f64,
+    /// Activity statistics, when there are any.
+    pub stats: Option<TableStats>,
+}
+
+/// What autovacuum's analyze decision looks at (`relation_needs_vacanalyze`).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct TableStats {
+    /// pg_stat_user_tables.n_mod_since_analyze.
+    pub mod_since_analyze: f64,
+    /// Effective autovacuum_analyze_threshold (the table's own setting, else the server's).
+    pub analyze_base_threshold: f64,
+    /// Effective autovacuum_analyze_scale_factor.
+    pub analyze_scale_factor: f64,
+}
+
+impl TableStats {
+    /// The number of modified rows at which autovacuum analyzes the table.
+    pub fn analyze_threshold(&self, reltuples: f64) -> f64 {
+        self.analyze_base_threshold + self.analyze_scale_factor * reltuples.max(0.0)
+    }
+}
+
+/// A memory-hungry node that did not fit in its memory budget.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Spill {
+    /// An external sort: kB written to disk.
+    Sort { disk_kb: f64 },
+    /// A hash join's hash table in several batches: batches and peak memory per batch (kB).
+    Hash { batches: f64, peak_kb: f64 },
+    /// A hash aggregate that spilled: batches, kB written, peak memory (kB).
+    HashAgg {
+        batches: f64,
+        disk_kb: f64,
+        peak_kb: f64,
+    },
 }
 
 impl PlanNode {
@@ -33,6 +121,11 @@ impl PlanNode {
     pub fn exclusive_ms(&self) -> f64 {
         let children: f64 = self.children.iter().map(PlanNode::inclusive_ms).sum();
         (self.inclusive_ms() - children).max(0.0)
+    }
+
+    /// Rows the node produced over all loops.
+    pub fn rows_out(&self) -> f64 {
+        self.actual_rows * self.loops
     }
 
     /// Every node of the tree, depth first, the root first.
@@ -131,7 +224,7 @@ mod tests {
             actual_rows,
             loops,
             total_ms,
-            children: vec![],
+            ..Default::default()
         }
     }
 

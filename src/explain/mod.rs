@@ -1,4 +1,11 @@
-//! EXPLAIN insights (issue 4): the pure analysis of an executed plan tree. The EXPLAIN hooks
-//! that feed it and print its findings come next; see `insights`.
+//! EXPLAIN that explains (pure Rust): what an executed plan and the statement store say
+//! beyond plain EXPLAIN. `hooks::explain` feeds these from PostgreSQL's structures and
+//! prints them inside EXPLAIN's own output.
+//!
+//! - [`insights`]: the plan tree, exclusive time, hottest node, worst misestimate;
+//! - [`advice`]: the advice rules;
+//! - [`history`]: the statement's recorded executions.
 
+pub mod advice;
+pub mod history;
 pub mod insights;

@@ -11,8 +11,8 @@
 #![allow(ffi_unwind_calls)]
 
 use pgrx::pg_sys::{
-    self, DestReceiver, ParamListInfo, PlannedStmt, Query, QueryCompletion, QueryDesc,
-    QueryEnvironment,
+    self, DestReceiver, ExplainState, IntoClause, ParamListInfo, PlannedStmt, Query,
+    QueryCompletion, QueryDesc, QueryEnvironment,
 };
 use std::ffi::{c_char, c_int};
 
@@ -57,6 +57,35 @@ unsafe extern "C" {
         dest: *mut DestReceiver,
         qc: *mut QueryCompletion,
     );
+    #[cfg(any(feature = "pg13", feature = "pg14", feature = "pg15", feature = "pg16"))]
+    fn pg_plan_query(
+        query: *mut Query,
+        query_string: *const c_char,
+        cursor_options: c_int,
+        params: ParamListInfo,
+    ) -> *mut PlannedStmt;
+    #[cfg(any(feature = "pg13", feature = "pg14", feature = "pg15", feature = "pg16"))]
+    fn ExplainOnePlan(
+        plannedstmt: *mut PlannedStmt,
+        into: *mut IntoClause,
+        es: *mut ExplainState,
+        query_string: *const c_char,
+        params: ParamListInfo,
+        query_env: *mut QueryEnvironment,
+        planduration: *const pg_sys::instr_time,
+        bufusage: *const pg_sys::BufferUsage,
+    );
+    #[cfg(feature = "pg17")]
+    #[link_name = "standard_ExplainOneQuery"]
+    fn std_explain_one_query(
+        query: *mut Query,
+        cursor_options: c_int,
+        into: *mut IntoClause,
+        es: *mut ExplainState,
+        query_string: *const c_char,
+        params: ParamListInfo,
+        query_env: *mut QueryEnvironment,
+    );
 }
 
 static mut PREV_ANALYZE: pg_sys::post_parse_analyze_hook_type = None;
@@ -66,6 +95,14 @@ static mut PREV_RUN: pg_sys::ExecutorRun_hook_type = None;
 static mut PREV_FINISH: pg_sys::ExecutorFinish_hook_type = None;
 static mut PREV_END: pg_sys::ExecutorEnd_hook_type = None;
 static mut PREV_UTILITY: pg_sys::ProcessUtility_hook_type = None;
+#[cfg(not(feature = "pg18"))]
+static mut PREV_EXPLAIN: pg_sys::ExplainOneQuery_hook_type = None;
+#[cfg(feature = "pg18")]
+static mut PREV_VALIDATE: pg_sys::explain_validate_options_hook_type = None;
+#[cfg(feature = "pg18")]
+static mut PREV_PER_NODE: pg_sys::explain_per_node_hook_type = None;
+#[cfg(feature = "pg18")]
+static mut PREV_PER_PLAN: pg_sys::explain_per_plan_hook_type = None;
 
 /// # Safety
 /// Only from `_PG_init`.
@@ -84,6 +121,123 @@ pub(super) unsafe fn install() {
     pg_sys::ExecutorEnd_hook = Some(super::executor::executor_end);
     PREV_UTILITY = pg_sys::ProcessUtility_hook;
     pg_sys::ProcessUtility_hook = Some(super::utility::process_utility);
+    #[cfg(not(feature = "pg18"))]
+    {
+        PREV_EXPLAIN = pg_sys::ExplainOneQuery_hook;
+        pg_sys::ExplainOneQuery_hook = Some(super::explain::explain_one_query);
+    }
+    #[cfg(feature = "pg18")]
+    {
+        PREV_VALIDATE = pg_sys::explain_validate_options_hook;
+        pg_sys::explain_validate_options_hook = Some(super::explain::validate_options);
+        PREV_PER_NODE = pg_sys::explain_per_node_hook;
+        pg_sys::explain_per_node_hook = Some(super::explain::per_node);
+        PREV_PER_PLAN = pg_sys::explain_per_plan_hook;
+        pg_sys::explain_per_plan_hook = Some(super::explain::per_plan);
+    }
+}
+
+/// What ExplainOneQuery does after its hook check: plan the query and explain the plan
+/// (PostgreSQL 15 and 16 keep it static, so its few lines are repeated here; 17 exports it).
+#[cfg(not(feature = "pg18"))]
+#[inline(always)]
+pub(super) unsafe fn explain_one_query(
+    query: *mut Query,
+    cursor_options: c_int,
+    into: *mut IntoClause,
+    es: *mut ExplainState,
+    query_string: *const c_char,
+    params: ParamListInfo,
+    query_env: *mut QueryEnvironment,
+) {
+    if let Some(prev) = PREV_EXPLAIN {
+        return prev(
+            query,
+            cursor_options,
+            into,
+            es,
+            query_string,
+            params,
+            query_env,
+        );
+    }
+    #[cfg(feature = "pg17")]
+    std_explain_one_query(
+        query,
+        cursor_options,
+        into,
+        es,
+        query_string,
+        params,
+        query_env,
+    );
+    #[cfg(not(feature = "pg17"))]
+    {
+        let buffers = (*es).buffers;
+        let buf_start = pg_sys::pgBufferUsage;
+        let start = super::record::instr_now();
+        let plan = pg_plan_query(query, query_string, cursor_options, params);
+        let planduration = super::record::instr_since(&start);
+        let mut bufusage = pg_sys::BufferUsage::default();
+        if buffers {
+            crate::pg_raw::BufferUsageAccumDiff(
+                &mut bufusage,
+                &raw const pg_sys::pgBufferUsage,
+                &buf_start,
+            );
+        }
+        ExplainOnePlan(
+            plan,
+            into,
+            es,
+            query_string,
+            params,
+            query_env,
+            &planduration,
+            if buffers { &bufusage } else { std::ptr::null() },
+        );
+    }
+}
+
+#[cfg(feature = "pg18")]
+#[inline(always)]
+pub(super) unsafe fn validate_options(
+    es: *mut ExplainState,
+    options: *mut pg_sys::List,
+    pstate: *mut pg_sys::ParseState,
+) {
+    if let Some(prev) = PREV_VALIDATE {
+        prev(es, options, pstate);
+    }
+}
+
+#[cfg(feature = "pg18")]
+#[inline(always)]
+pub(super) unsafe fn per_node(
+    planstate: *mut pg_sys::PlanState,
+    ancestors: *mut pg_sys::List,
+    relationship: *const c_char,
+    plan_name: *const c_char,
+    es: *mut ExplainState,
+) {
+    if let Some(prev) = PREV_PER_NODE {
+        prev(planstate, ancestors, relationship, plan_name, es);
+    }
+}
+
+#[cfg(feature = "pg18")]
+#[inline(always)]
+pub(super) unsafe fn per_plan(
+    plannedstmt: *mut PlannedStmt,
+    into: *mut IntoClause,
+    es: *mut ExplainState,
+    query_string: *const c_char,
+    params: ParamListInfo,
+    query_env: *mut QueryEnvironment,
+) {
+    if let Some(prev) = PREV_PER_PLAN {
+        prev(plannedstmt, into, es, query_string, params, query_env);
+    }
 }
 
 #[inline(always)]

@@ -67,6 +67,9 @@ pub(super) unsafe extern "C-unwind" fn executor_finish(query_desc: *mut QueryDes
 }
 
 pub(super) unsafe extern "C-unwind" fn executor_end(query_desc: *mut QueryDesc) {
+    // An EXPLAIN's query: its Vitals group goes into the output now (PostgreSQL 15-17).
+    #[cfg(not(feature = "pg18"))]
+    super::explain::at_executor_end(query_desc);
     let qd = &*query_desc;
     let query_id = super::query_id((*qd.plannedstmt).queryId);
     if query_id != 0 && !qd.totaltime.is_null() && enabled(nesting_level()) {

@@ -23,9 +23,11 @@
 mod analyze;
 mod chain;
 mod executor;
+mod explain;
 mod guard;
 mod jumble;
 mod plan;
+mod plan_tree;
 mod planner;
 mod record;
 mod utility;
@@ -131,4 +133,6 @@ pub fn init() {
         pg_sys::EnableQueryId();
         chain::install();
     }
+    #[cfg(feature = "pg18")]
+    explain::init();
 }

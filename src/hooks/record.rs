@@ -152,6 +152,52 @@ pub(super) fn monotonic_ms() -> f64 {
     ts.tv_sec as f64 * 1000.0 + ts.tv_nsec as f64 / 1_000_000.0
 }
 
+/// The current time as `INSTR_TIME_SET_CURRENT` reads it.
+#[cfg(not(any(feature = "pg17", feature = "pg18")))]
+pub(super) fn instr_now() -> pg_sys::instr_time {
+    let mut ts = pg_raw::Timespec::default();
+    // SAFETY: libc call writing into our struct.
+    unsafe { pg_raw::clock_gettime(pg_raw::CLOCK_MONOTONIC, &mut ts) };
+    #[cfg(feature = "pg15")]
+    {
+        pg_sys::instr_time {
+            tv_sec: ts.tv_sec,
+            tv_nsec: ts.tv_nsec,
+        }
+    }
+    #[cfg(not(feature = "pg15"))]
+    {
+        pg_sys::instr_time {
+            ticks: ts.tv_sec * 1_000_000_000 + ts.tv_nsec,
+        }
+    }
+}
+
+/// The time since `start` (`INSTR_TIME_SUBTRACT(now, start)`).
+#[cfg(not(any(feature = "pg17", feature = "pg18")))]
+pub(super) fn instr_since(start: &pg_sys::instr_time) -> pg_sys::instr_time {
+    let now = instr_now();
+    #[cfg(feature = "pg15")]
+    {
+        let mut sec = now.tv_sec - start.tv_sec;
+        let mut nsec = now.tv_nsec - start.tv_nsec;
+        if nsec < 0 {
+            sec -= 1;
+            nsec += 1_000_000_000;
+        }
+        pg_sys::instr_time {
+            tv_sec: sec,
+            tv_nsec: nsec,
+        }
+    }
+    #[cfg(not(feature = "pg15"))]
+    {
+        pg_sys::instr_time {
+            ticks: now.ticks - start.ticks,
+        }
+    }
+}
+
 /// Milliseconds in an `instr_time`.
 #[inline]
 pub(super) fn ms(t: &pg_sys::instr_time) -> f64 {
