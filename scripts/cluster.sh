@@ -69,3 +69,11 @@ install_extension() {
   # Install scripts of released versions, so that upgrades from them can be tested.
   cp "$ROOT"/sql/released/*.sql "$("$(pg_config_for "$v")" --sharedir)/extension/"
 }
+
+# cluster_python NAME SCRIPT ARGS...: a Python check against the cluster (psql in $PSQL,
+# connection in the PG* environment).
+cluster_python() {
+  local name=$1 dir="$BUILD/$1"; shift
+  PSQL="$(bindir_for "$(cat "$dir/version")")/psql" PGHOST="$dir/sock" PGPORT="$(cat "$dir/port")" \
+    PGUSER=postgres python3 "$@"
+}

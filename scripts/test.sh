@@ -36,7 +36,7 @@ expect_eq() { # expect_eq WHAT ACTUAL EXPECTED
   return 1
 }
 
-regress_suites=(agreement statements percentiles failures plans privileges bad_input error_fidelity eviction upgrade)
+regress_suites=(agreement statements percentiles failures plans privileges bad_input error_fidelity eviction upgrade explain explain_advice)
 isolation_specs=(concurrent_reset concurrent_failures)
 
 pure_tests() { cargo test --lib --features pg15 --quiet; }
@@ -172,6 +172,10 @@ for v in "${versions[@]}"; do
   cluster_start "$name" || { failed=$((failed + 1)); failures+=("pg$v: start"); continue; }
   q "$name" "CREATE EXTENSION pg_stat_statements; CREATE EXTENSION pg_vitals" >/dev/null
   check "pg$v: pg_regress ${regress_suites[*]}" suite regress "$v" "$name" "${regress_suites[@]}"
+  # PostgreSQL 18's EXPLAIN extension API: the VITALS option, per-node fields, pg_overexplain.
+  [[ $v == 18 ]] && check "pg$v: pg_regress explain_pg18" suite regress "$v" "$name" explain_pg18
+  check "pg$v: EXPLAIN formats parse, Vitals inside Query, PostgreSQL's fields unchanged" \
+    cluster_python "$name" pg_test/explain_formats.py check "$BUILD/$name/explain_off"
   check "pg$v: isolation ${isolation_specs[*]}" suite isolation "$v" "$name" "${isolation_specs[@]}"
   check "pg$v: exact counts under concurrent clients" concurrent_exact_counts "$name" "$v"
   check "pg$v: concurrent resets" concurrent_resets "$name" "$v"
@@ -180,6 +184,8 @@ for v in "${versions[@]}"; do
   # Finally the same server without preloading pg_vitals.
   cluster_conf "$name" "shared_preload_libraries = ''"
   cluster_restart "$name" && check "pg$v: pg_regress not_preloaded" suite regress "$v" "$name" not_preloaded
+  check "pg$v: EXPLAIN with pg_vitals.explain = off is byte-identical to EXPLAIN without pg_vitals" \
+    cluster_python "$name" pg_test/explain_formats.py compare "$BUILD/$name/explain_off"
   cluster_stop "$name"
   check "pg$v: startup warnings (bad pg_vitals.max, load order)" startup_warnings "$v"
 done

@@ -55,26 +55,21 @@ pub const MISESTIMATE_FACTOR: f64 = 10.0;
 pub const NESTED_LOOP_MIN_LOOPS: f64 = 10.0;
 pub const NESTED_LOOP_MIN_ROWS: f64 = 10_000.0;
 
-/// Every finding on the tree, in rule order; a statement recommended twice is given once.
+/// Every finding on the tree, in rule order; a statement recommended twice is given once
+/// (the first finding explains it: stale statistics before the misestimate they cause).
 pub fn advise(root: &PlanNode, settings: &Settings) -> Vec<Advice> {
     let nodes = root.walk();
+    let mut found: Vec<Advice> = Vec::new();
+    let per_node = |rule: &dyn Fn(&PlanNode) -> Option<Advice>| -> Vec<Advice> {
+        nodes.iter().filter_map(|n| rule(n)).collect()
+    };
+    found.extend(per_node(&nested_loop_seq_scan));
+    found.extend(per_node(&seq_scan_filter));
+    found.extend(per_node(&|n| spill(n, settings)));
+    found.extend(stale_statistics(&nodes));
+    found.extend(per_node(&misestimate));
     let mut out: Vec<Advice> = Vec::new();
-    let rules: [&dyn Fn(&PlanNode) -> Option<Advice>; 4] = [
-        &nested_loop_seq_scan,
-        &seq_scan_filter,
-        &|n| spill(n, settings),
-        &misestimate,
-    ];
-    for rule in rules {
-        for node in &nodes {
-            if let Some(a) = rule(node) {
-                if !out.iter().any(|o| o.sql == a.sql) {
-                    out.push(a);
-                }
-            }
-        }
-    }
-    for a in stale_statistics(&nodes) {
+    for a in found {
         if !out.iter().any(|o| o.sql == a.sql) {
             out.push(a);
         }
@@ -174,8 +169,11 @@ fn size_text(kb: f64) -> String {
     }
 }
 
+/// The node's misestimate factor, if it ran and its row count can be trusted (see
+/// [`PlanNode::partial`]).
 fn factor_of(n: &PlanNode) -> Option<f64> {
-    (n.loops > 0.0).then(|| misestimate_factor(n.plan_rows, n.actual_rows))
+    (n.loops > 0.0 && !(n.partial && n.actual_rows < n.plan_rows))
+        .then(|| misestimate_factor(n.plan_rows, n.actual_rows))
 }
 
 fn misestimate(n: &PlanNode) -> Option<Advice> {
@@ -501,6 +499,11 @@ mod tests {
         let a = advise(&join, &SETTINGS);
         assert_eq!(a[0].node, "Hash Join");
         assert_eq!(a[0].sql, "ANALYZE public.orders");
+        // Fewer rows than estimated where a Limit stopped the scan: not a misestimate.
+        let mut limited = scan("orders", 1000.0, 1.0, 0.0, 1.0);
+        limited.condition_columns.clear();
+        limited.partial = true;
+        assert!(advise(&limited, &SETTINGS).is_empty());
         // 9x is not reported.
         join.plan_rows = 112.0;
         assert!(advise(&join, &SETTINGS).is_empty());

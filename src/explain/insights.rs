@@ -35,6 +35,10 @@ pub struct PlanNode {
     pub join_columns: Vec<Column>,
     /// A sort, hash or hash aggregate that went to disk.
     pub spill: Option<Spill>,
+    /// The node may have been stopped before it returned all its rows (under a Limit, or
+    /// the inner side of a semi or anti join), so fewer rows than estimated is no sign of a
+    /// misestimate.
+    pub partial: bool,
 }
 
 /// Node kinds the advice rules tell apart.
@@ -196,7 +200,7 @@ pub fn misestimate_factor(estimated: f64, actual: f64) -> f64 {
 pub fn worst_misestimate(root: &PlanNode) -> Option<Misestimate<'_>> {
     let mut worst: Option<Misestimate> = None;
     for node in root.walk() {
-        if node.loops <= 0.0 {
+        if node.loops <= 0.0 || (node.partial && node.actual_rows < node.plan_rows) {
             continue;
         }
         let factor = misestimate_factor(node.plan_rows, node.actual_rows);
@@ -289,6 +293,12 @@ mod tests {
             .push(node("Seq Scan on never_run", 1.0, 0.0, 0.0, 0.0));
         never.children[0].plan_rows = 1e6;
         assert_eq!(worst_misestimate(&never).unwrap().node.label, "Result");
+        // Under a Limit, fewer rows than estimated is the Limit's doing.
+        let mut limited = node("Limit", 1.0, 1.0, 1.0, 0.1);
+        let mut scan = node("Seq Scan on t", 100.0, 1.0, 1.0, 0.1);
+        scan.partial = true;
+        limited.children.push(scan);
+        assert_eq!(worst_misestimate(&limited).unwrap().factor, 1.0);
     }
 
     #[test]

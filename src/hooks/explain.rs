@@ -193,6 +193,7 @@ fn write_text(out: &Out, r: &Report) {
     out.line("Vitals:");
     out.indent(1);
     match &r.history {
+        Some(h) if h.calls == 0 => out.line(&format!("History: 0 calls, {} errors", h.errors)),
         Some(h) => out.line(&format!(
             "History: {} calls, mean {:.3} ms, p50 {:.3} ms, p95 {:.3} ms, p99 {:.3} ms, {} errors",
             h.calls, h.mean_ms, h.p50_ms, h.p95_ms, h.p99_ms, h.errors
@@ -434,14 +435,15 @@ mod pg18 {
         !o.is_null() && (*o).vitals
     }
 
-    /// `EXPLAIN (VITALS [boolean])`.
-    #[pgrx::pg_guard]
+    /// `EXPLAIN (VITALS [boolean])`. A bad value raises PostgreSQL's own error straight
+    /// through this plain frame, as for any EXPLAIN option.
     unsafe extern "C-unwind" fn vitals_option(
         es: *mut ExplainState,
         opt: *mut pg_sys::DefElem,
         _pstate: *mut pg_sys::ParseState,
     ) {
-        set_vitals(es, pg_sys::defGetBoolean(opt));
+        let on = crate::pg_raw::defGetBoolean(opt);
+        set_vitals(es, on);
     }
 
     /// After EXPLAIN's options are parsed: VITALS not given follows `pg_vitals.explain`.

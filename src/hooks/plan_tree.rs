@@ -34,6 +34,22 @@ pub(super) unsafe fn totals(instr: *const pg_sys::Instrumentation) -> (f64, f64,
 /// # Safety
 /// `ps` is a valid, initialized plan state tree of a running query (before ExecutorEnd).
 pub(super) unsafe fn plan_tree(ps: *mut PlanState, details: bool) -> PlanNode {
+    node_tree(ps, details, false)
+}
+
+/// Whether a join returns at most one match per outer row, so that its inner side stops
+/// early.
+unsafe fn stops_inner_early(plan: *mut pg_sys::Plan) -> bool {
+    matches!(
+        (*plan).type_,
+        NodeTag::T_NestLoop | NodeTag::T_MergeJoin | NodeTag::T_HashJoin
+    ) && matches!(
+        (*(plan as *mut pg_sys::Join)).jointype,
+        pg_sys::JoinType::JOIN_SEMI | pg_sys::JoinType::JOIN_ANTI
+    )
+}
+
+unsafe fn node_tree(ps: *mut PlanState, details: bool, partial: bool) -> PlanNode {
     let plan = (*ps).plan;
     let tag = (*plan).type_;
     let (secs, rows, loops, removed) = totals((*ps).instrument);
@@ -68,8 +84,12 @@ pub(super) unsafe fn plan_tree(ps: *mut PlanState, details: bool) -> PlanNode {
         }
         node.spill = spill(ps);
     }
+    node.partial = partial;
+    let limit = tag == NodeTag::T_Limit;
     for child in children(ps) {
-        node.children.push(plan_tree(child, details));
+        let inner_early = child == (*ps).righttree && stops_inner_early(plan);
+        node.children
+            .push(node_tree(child, details, partial || limit || inner_early));
     }
     node
 }
