@@ -37,6 +37,7 @@ unsafe extern "C" {
     /// pg_prng.c: a uniform double in [0, 1).
     pub fn pg_prng_double(state: *mut pgrx::pg_sys::pg_prng_state) -> f64;
     /// define.c: an option's boolean value, or PostgreSQL's error for a bad one.
+    #[cfg(feature = "pg18")]
     pub fn defGetBoolean(def: *mut pgrx::pg_sys::DefElem) -> bool;
     /// autovacuum.c: autovacuum_analyze_threshold and autovacuum_analyze_scale_factor.
     pub static autovacuum_anl_thresh: c_int;
