@@ -17,7 +17,10 @@ LANGUAGE plpgsql AS $$
 DECLARE line text;
 BEGIN
   FOR line IN EXECUTE format('EXPLAIN (%s) %s', options, query) LOOP
-    RETURN NEXT regexp_replace(line, '\d+\.\d{3} ms', 'N ms', 'g');
+    line := regexp_replace(line, '\d+\.\d{3} ms', 'N ms', 'g');
+    line := regexp_replace(line, 'actual time=[0-9.]+\.\.[0-9.]+', 'actual time=N..N', 'g');
+    line := regexp_replace(line, '[0-9.]+% of the total', 'N% of the total', 'g');
+    RETURN NEXT regexp_replace(line, 'Relation OIDs: \d+', 'Relation OIDs: N', 'g');
   END LOOP;
 END $$;
 SELECT * FROM plan_lines('ANALYZE, COSTS OFF, SUMMARY OFF, BUFFERS OFF',
@@ -37,7 +40,7 @@ EXPLAIN (VITALS maybe) SELECT 1;
 
 -- Side by side with pg_overexplain: both options in one EXPLAIN.
 LOAD 'pg_overexplain';
-EXPLAIN (DEBUG, VITALS, COSTS OFF) SELECT k FROM ex18 WHERE id = 1;
+SELECT * FROM plan_lines('DEBUG, VITALS, COSTS OFF', 'SELECT k FROM ex18 WHERE id = 1');
 EXPLAIN (RANGE_TABLE, VITALS, ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, BUFFERS OFF)
   SELECT k FROM ex18 WHERE id = 1;
 
