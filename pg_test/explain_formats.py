@@ -91,17 +91,15 @@ def strip_json(node):
 
 
 def normalize_xml(el):
-    for child in list(el):
-        if child.tag in (NS + p.replace(" ", "-") for p in PER_NODE):
-            el.remove(child)
-    for e in el.iter():
+    """The tree without per-node fields and whitespace-only text, serialized."""
+    per_node = {NS + p.replace(" ", "-") for p in PER_NODE}
+    for e in list(el.iter()):
+        for child in [c for c in e if c.tag in per_node]:
+            e.remove(child)
         if e.text is not None and not e.text.strip():
             e.text = None
         if e.tail is not None and not e.tail.strip():
             e.tail = None
-        for child in list(e):
-            if child.tag in {NS + p.replace(" ", "-") for p in PER_NODE}:
-                e.remove(child)
     return ET.tostring(el)
 
 

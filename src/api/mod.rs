@@ -123,13 +123,13 @@ fn text_datum(bytes: &[u8], encoding: i32) -> Datum {
 
 /// Who is reading, for pg_stat_statements' privilege rule: other users' query ids, texts
 /// and plans are shown only to members of pg_read_all_stats.
-struct Reader {
-    userid: u32,
-    sees_all: bool,
+pub(crate) struct Reader {
+    pub(crate) userid: u32,
+    pub(crate) sees_all: bool,
 }
 
 impl Reader {
-    fn current() -> Self {
+    pub(crate) fn current() -> Self {
         // SAFETY: backend state and a catalog lookup, in a transaction.
         unsafe {
             let me = pg_sys::GetUserId();

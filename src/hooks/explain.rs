@@ -46,15 +46,10 @@ fn history(query_id: i64) -> Option<History> {
     if query_id == 0 {
         return None;
     }
-    // SAFETY: backend state and a catalog lookup, in a transaction, before the lock is taken.
-    let (userid, dbid, sees_all) = unsafe {
-        let me = pg_sys::GetUserId();
-        (
-            u32::from(me),
-            u32::from(pg_sys::MyDatabaseId),
-            pg_sys::has_privs_of_role(me, pg_sys::Oid::from(pg_sys::ROLE_PG_READ_ALL_STATS)),
-        )
-    };
+    // The privilege rule of the views; a catalog lookup, so before the lock is taken.
+    let crate::api::Reader { userid, sees_all } = crate::api::Reader::current();
+    // SAFETY: a plain read of backend state.
+    let dbid = u32::from(unsafe { pg_sys::MyDatabaseId });
     store::with_shared(|t, g| {
         let mut entries: Vec<(bool, _)> = if sees_all {
             t.entries(g)
