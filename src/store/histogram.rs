@@ -173,10 +173,19 @@ impl Histogram {
         self.halvings += 1;
     }
 
+    /// Every bucket's count (after any halvings): one pass over the buckets and one over
+    /// the carry slots, where calling [`Histogram::count`] per bucket scans the slots each time.
+    pub fn counts(&self) -> [u64; BUCKETS] {
+        let mut counts: [u64; BUCKETS] = std::array::from_fn(|b| self.low[b] as u64);
+        for c in self.carries.iter().filter(|c| c.used != 0) {
+            counts[c.bucket as usize] += (c.high as u64) << 16;
+        }
+        counts
+    }
+
     /// Adds another histogram's counts (for summing entries).
     pub fn merge(&mut self, other: &Histogram) {
-        for b in 0..BUCKETS {
-            let n = other.count(b);
+        for (b, n) in other.counts().into_iter().enumerate() {
             if n != 0 {
                 self.add_count(b, n);
             }
@@ -185,7 +194,7 @@ impl Histogram {
     }
 
     pub fn total(&self) -> u64 {
-        (0..BUCKETS).map(|b| self.count(b)).sum()
+        self.counts().iter().sum()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -195,19 +204,8 @@ impl Histogram {
     /// The `q`-quantile (0 < q <= 1) by the nearest-rank method, in milliseconds, clamped to
     /// `[min_ms, max_ms]`; None for an empty histogram.
     pub fn quantile(&self, q: f64, min_ms: f64, max_ms: f64) -> Option<f64> {
-        let total = self.total();
-        if total == 0 {
-            return None;
-        }
-        let rank = ((q * total as f64).ceil() as u64).clamp(1, total);
-        let mut seen = 0u64;
-        for b in 0..BUCKETS {
-            seen += self.count(b);
-            if seen >= rank {
-                return Some(middle_ms(b).clamp(min_ms.min(max_ms), max_ms));
-            }
-        }
-        None
+        let [v] = self.quantiles([q], min_ms, max_ms);
+        v
     }
 
     /// Several quantiles at once (one pass over the buckets), each as [`Histogram::quantile`].
@@ -217,30 +215,41 @@ impl Histogram {
         min_ms: f64,
         max_ms: f64,
     ) -> [Option<f64>; N] {
-        let counts: [u64; BUCKETS] = std::array::from_fn(|b| self.count(b));
-        let total: u64 = counts.iter().sum();
-        qs.map(|q| {
-            if total == 0 {
-                return None;
-            }
-            let rank = ((q * total as f64).ceil() as u64).clamp(1, total);
-            let mut seen = 0u64;
-            counts
-                .iter()
-                .position(|&n| {
-                    seen += n;
-                    seen >= rank
-                })
-                .map(|b| middle_ms(b).clamp(min_ms.min(max_ms), max_ms))
-        })
+        quantiles_of(&self.counts(), qs, min_ms, max_ms)
     }
 
     /// Non-empty buckets as (bucket, count).
-    pub fn buckets(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
-        (0..BUCKETS)
-            .map(|b| (b, self.count(b)))
+    pub fn buckets(&self) -> impl Iterator<Item = (usize, u64)> {
+        self.counts()
+            .into_iter()
+            .enumerate()
             .filter(|&(_, n)| n != 0)
     }
+}
+
+/// Quantiles of bucket counts (one histogram's, or several summed), each by the
+/// nearest-rank method as [`Histogram::quantile`].
+pub fn quantiles_of<const N: usize>(
+    counts: &[u64; BUCKETS],
+    qs: [f64; N],
+    min_ms: f64,
+    max_ms: f64,
+) -> [Option<f64>; N] {
+    let total: u64 = counts.iter().sum();
+    qs.map(|q| {
+        if total == 0 {
+            return None;
+        }
+        let rank = ((q * total as f64).ceil() as u64).clamp(1, total);
+        let mut seen = 0u64;
+        counts
+            .iter()
+            .position(|&n| {
+                seen += n;
+                seen >= rank
+            })
+            .map(|b| middle_ms(b).clamp(min_ms.min(max_ms), max_ms))
+    })
 }
 
 #[cfg(test)]

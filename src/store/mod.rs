@@ -2,9 +2,10 @@
 //!
 //! # Layout
 //! One block of shared memory, sized at postmaster start from `pg_vitals.max` (see
-//! [`table::Layout`]): a header (store-wide state and statistics), an open-addressing hash
-//! index (twice `max` slots, rounded to a power of two, each holding an entry number), a
-//! stack of free entry numbers, `max` fixed-size entries (key, text and plan references,
+//! [`table::Layout`]): a header (store-wide state and statistics), two open-addressing hash
+//! indexes (twice `max` slots each, rounded to a power of two, holding entry numbers): one
+//! by the whole key for recording, one by (dbid, queryid) that finds a statement's entries
+//! for every user and level (EXPLAIN's history); a stack of free entry numbers, `max` fixed-size entries (key, text and plan references,
 //! counters), a text arena of 1 KiB per entry for the normalized query texts and a plan
 //! arena of `pg_vitals.plan_memory` for captured plans.
 //!

@@ -44,15 +44,34 @@ impl Key {
             && (queryid == 0 || self.queryid == queryid)
     }
     fn hash(&self) -> u64 {
-        // splitmix64 finalizer over the fields: cheap, and good enough for query ids that
-        // are already hashes.
-        let mut z = (self.queryid as u64)
+        mix((self.queryid as u64)
             ^ ((self.userid as u64) << 32 | self.dbid as u64).rotate_left(17)
-            ^ (self.toplevel as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+            ^ (self.toplevel as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15))
     }
+    /// Hash of the statement alone (database and query id), whoever ran it at whatever level.
+    fn statement_hash(&self) -> u64 {
+        mix((self.queryid as u64) ^ (self.dbid as u64).rotate_left(17))
+    }
+}
+
+/// splitmix64's finalizer: cheap, and good enough for query ids that are already hashes.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The two hash indexes over the entries. Both are open addressing with linear probing
+/// over `index_cap` cells holding entry numbers, and backward-shift deletion, so that every
+/// entry lies in the run of occupied cells that starts at its home cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Index {
+    /// By the whole key: the lookup of every recorded statement.
+    Keys,
+    /// By (dbid, queryid): the entries of one statement for all users and both levels share
+    /// a home cell, so they are found by walking one run instead of the whole table
+    /// (EXPLAIN's history). Touched only when entries are created or removed.
+    Statements,
 }
 
 /// Text length meaning "no text stored" (dropped for lack of room); shown as NULL.
@@ -272,11 +291,15 @@ impl Layout {
             plan_cap: plan_bytes,
         }
     }
-    fn index_off(&self) -> usize {
-        align(std::mem::size_of::<Header>(), 64)
+    fn index_off(&self, index: Index) -> usize {
+        let keys = align(std::mem::size_of::<Header>(), 64);
+        match index {
+            Index::Keys => keys,
+            Index::Statements => align(keys + self.index_cap * 4, 64),
+        }
     }
     fn free_off(&self) -> usize {
-        align(self.index_off() + self.index_cap * 4, 64)
+        align(self.index_off(Index::Statements) + self.index_cap * 4, 64)
     }
     fn entries_off(&self) -> usize {
         align(self.free_off() + self.max * 4, 64)
@@ -340,8 +363,10 @@ impl Table {
                 stats_reset: now,
                 ..Default::default()
             });
-            for i in 0..layout.index_cap {
-                *t.index_ptr(i) = EMPTY;
+            for index in [Index::Keys, Index::Statements] {
+                for i in 0..layout.index_cap {
+                    *t.index_ptr(index, i) = EMPTY;
+                }
             }
             t.reset_free_list(st);
         }
@@ -366,10 +391,18 @@ impl Table {
         // SAFETY: the exclusive lock excludes every other reader and writer.
         unsafe { &mut *self.header().state.get() }
     }
-    fn index_ptr(&self, i: usize) -> *mut u32 {
+    fn index_ptr(&self, index: Index, i: usize) -> *mut u32 {
         debug_assert!(i < self.layout.index_cap);
         // SAFETY: in bounds of the index array.
-        unsafe { (self.base.add(self.layout.index_off()) as *mut u32).add(i) }
+        unsafe { (self.base.add(self.layout.index_off(index)) as *mut u32).add(i) }
+    }
+    /// The cell where `key`'s probe run starts in `index`.
+    fn home(&self, index: Index, key: &Key) -> usize {
+        let hash = match index {
+            Index::Keys => key.hash(),
+            Index::Statements => key.statement_hash(),
+        };
+        hash as usize & (self.layout.index_cap - 1)
     }
     fn free_ptr(&self, i: usize) -> *mut u32 {
         debug_assert!(i < self.layout.max);
@@ -441,10 +474,10 @@ impl Table {
     /// Probe position of `key`: Ok(index position holding it) or Err(first empty position).
     fn probe(&self, key: &Key) -> Result<usize, usize> {
         let mask = self.layout.index_cap - 1;
-        let mut pos = key.hash() as usize & mask;
+        let mut pos = self.home(Index::Keys, key);
         loop {
             // SAFETY: index cells change only under the exclusive lock; callers hold a lock.
-            let slot = unsafe { *self.index_ptr(pos) };
+            let slot = unsafe { *self.index_ptr(Index::Keys, pos) };
             if slot == EMPTY {
                 return Err(pos);
             }
@@ -462,8 +495,40 @@ impl Table {
     pub fn find<'a>(&'a self, key: &Key, _: &Shared) -> Option<&'a Entry> {
         self.probe(key).ok().map(|pos| {
             // SAFETY: see probe().
-            let slot = unsafe { *self.index_ptr(pos) };
+            let slot = unsafe { *self.index_ptr(Index::Keys, pos) };
             self.entry(slot as usize)
+        })
+    }
+
+    /// Every entry of one statement in one database: all users, both levels. Walks the
+    /// statement's probe run in the statements index, not the table.
+    pub fn statement_entries<'a>(
+        &'a self,
+        dbid: u32,
+        queryid: i64,
+        g: &'a Shared,
+    ) -> impl Iterator<Item = (EntryMeta, &'a Entry)> + 'a {
+        let mask = self.layout.index_cap - 1;
+        let start = self.home(Index::Statements, &Key::new(0, dbid, queryid, false));
+        let mut pos = start;
+        let mut done = false;
+        std::iter::from_fn(move || loop {
+            if done {
+                return None;
+            }
+            // SAFETY: index cells change only under the exclusive lock; the caller holds a lock.
+            let slot = unsafe { *self.index_ptr(Index::Statements, pos) };
+            pos = (pos + 1) & mask;
+            // The index is never full (twice `max` cells), so a run always ends.
+            done = slot == EMPTY || pos == start;
+            if slot == EMPTY {
+                return None;
+            }
+            let e = self.entry(slot as usize);
+            let m = e.meta(g);
+            if m.key.dbid == dbid && m.key.queryid == queryid {
+                return Some((m, e));
+            }
         })
     }
 
@@ -601,8 +666,17 @@ impl Table {
         }
         e.counters.reset(Counters::new(usage));
         let pos = self.probe(key).expect_err("key was absent");
-        // SAFETY: exclusive lock.
-        unsafe { *self.index_ptr(pos) = slot as u32 };
+        let mask = self.layout.index_cap - 1;
+        let mut at = self.home(Index::Statements, key);
+        // SAFETY (both indexes): exclusive lock; the statements index has a free cell because
+        // it has twice as many cells as entries.
+        unsafe {
+            *self.index_ptr(Index::Keys, pos) = slot as u32;
+            while *self.index_ptr(Index::Statements, at) != EMPTY {
+                at = (at + 1) & mask;
+            }
+            *self.index_ptr(Index::Statements, at) = slot as u32;
+        }
         Inserted {
             entry: e,
             created: true,
@@ -742,40 +816,55 @@ impl Table {
     /// Removes one entry; backward-shift deletion keeps probe chains intact without
     /// tombstones. Its text and plan space is reclaimed by the next compaction.
     pub fn remove(&self, key: &Key, g: &Exclusive) -> bool {
-        let Ok(mut pos) = self.probe(key) else {
+        let Ok(pos) = self.probe(key) else {
             return false;
         };
         let mask = self.layout.index_cap - 1;
         // SAFETY (whole block): exclusive lock.
         unsafe {
-            let slot = *self.index_ptr(pos) as usize;
-            let e = self.entry(slot);
+            let slot = *self.index_ptr(Index::Keys, pos);
+            self.unlink(Index::Keys, pos, g);
+            let mut at = self.home(Index::Statements, key);
+            while *self.index_ptr(Index::Statements, at) != slot {
+                at = (at + 1) & mask;
+            }
+            self.unlink(Index::Statements, at, g);
+            let e = self.entry(slot as usize);
             self.release(e, Arena::Texts, g);
             self.release(e, Arena::Plans, g);
             (*e.meta.get()).in_use = 0;
             let st = self.state_mut(g);
-            *self.free_ptr(st.free_top as usize) = slot as u32;
+            *self.free_ptr(st.free_top as usize) = slot;
             st.free_top += 1;
             st.count -= 1;
-            let mut next = (pos + 1) & mask;
+        }
+        true
+    }
+
+    /// Empties cell `pos` of `index`, shifting the rest of its run back so that every entry
+    /// stays reachable from its home cell. The entries' keys must still be in place.
+    fn unlink(&self, index: Index, mut pos: usize, _: &Exclusive) {
+        let mask = self.layout.index_cap - 1;
+        let mut next = (pos + 1) & mask;
+        // SAFETY (whole block): exclusive lock.
+        unsafe {
             loop {
-                let s = *self.index_ptr(next);
+                let s = *self.index_ptr(index, next);
                 if s == EMPTY {
                     break;
                 }
-                let home = (*self.entry(s as usize).meta.get()).key.hash() as usize & mask;
+                let home = self.home(index, &(*self.entry(s as usize).meta.get()).key);
                 // Move `s` back into the hole unless its home lies cyclically in (pos, next].
                 let dist_home = next.wrapping_sub(home) & mask;
                 let dist_hole = next.wrapping_sub(pos) & mask;
                 if dist_home >= dist_hole {
-                    *self.index_ptr(pos) = s;
+                    *self.index_ptr(index, pos) = s;
                     pos = next;
                 }
                 next = (next + 1) & mask;
             }
-            *self.index_ptr(pos) = EMPTY;
+            *self.index_ptr(index, pos) = EMPTY;
         }
-        true
     }
 
     /// Removes the entries matching the filter (0 = any), as `pg_stat_statements_reset`.
@@ -896,6 +985,61 @@ pub(crate) mod tests {
             assert_eq!(t.find(&key(q * 7919), &g).is_some(), q % 3 != 0, "key {q}");
         }
         assert_eq!(t.count(&g), 500 - 167);
+    }
+
+    /// The keys `statement_entries` yields, sorted, against a scan of every entry.
+    fn statement_keys(t: &Table, dbid: u32, q: i64, g: &Shared) -> (Vec<Key>, Vec<Key>) {
+        let mut fast: Vec<Key> = t.statement_entries(dbid, q, g).map(|(m, _)| m.key).collect();
+        let mut scan: Vec<Key> = t
+            .entries(g)
+            .map(|(m, _)| m.key)
+            .filter(|k| k.dbid == dbid && k.queryid == q)
+            .collect();
+        let order = |k: &Key| (k.userid, k.toplevel);
+        fast.sort_by_key(order);
+        scan.sort_by_key(order);
+        (fast, scan)
+    }
+
+    #[test]
+    fn statement_entries_finds_every_user_and_level_through_removals() {
+        let t = heap_table(400);
+        let g = ex();
+        // Deterministic pseudo-random keys: 40 statements x 6 users x 2 levels x 2
+        // databases, more than fit, so that eviction and removal shift both indexes.
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for round in 0..3000 {
+            let r = next();
+            let k = Key::new(
+                (r % 6) as u32,
+                1 + (r >> 8) as u32 % 2,
+                ((r >> 16) % 40) as i64 * 7_777_777,
+                (r >> 32) % 2 == 0,
+            );
+            if round % 4 == 3 {
+                t.remove(&k, &g);
+            } else {
+                t.entry_or_insert(&k, Some(b"q"), 0, false, round, &g);
+            }
+        }
+        assert!(t.stats().read().dealloc > 0, "evictions happened");
+        let mut seen = 0;
+        for dbid in 1..=2 {
+            for q in 0..40 {
+                let (fast, scan) = statement_keys(&t, dbid, q * 7_777_777, &g);
+                assert_eq!(fast, scan, "statement {q} in database {dbid}");
+                seen += fast.len();
+            }
+        }
+        assert_eq!(seen, t.count(&g));
+        t.reset(0, 0, 0, 0, &g);
+        assert_eq!(t.statement_entries(1, 0, &g).count(), 0);
     }
 
     #[test]
