@@ -18,7 +18,7 @@
 //!   `relation_needs_vacanalyze` computes it): the planner works from outdated statistics
 //!   until autovacuum gets to it.
 
-use super::insights::{misestimate_factor, Column, NodeKind, PlanNode, Relation, Spill};
+use super::insights::{misestimate_factor, Column, Names, NodeKind, PlanNode, Relation, Spill};
 use std::fmt::Write;
 
 /// One finding.
@@ -57,17 +57,18 @@ pub const NESTED_LOOP_MIN_ROWS: f64 = 10_000.0;
 
 /// Every finding on the tree, in rule order; a statement recommended twice is given once
 /// (the first finding explains it: stale statistics before the misestimate they cause).
-pub fn advise(root: &PlanNode, settings: &Settings) -> Vec<Advice> {
+/// `names` is asked only for what the findings print.
+pub fn advise(root: &PlanNode, settings: &Settings, names: &dyn Names) -> Vec<Advice> {
     let nodes = root.walk();
     let mut found: Vec<Advice> = Vec::new();
     let per_node = |rule: &dyn Fn(&PlanNode) -> Option<Advice>| -> Vec<Advice> {
         nodes.iter().filter_map(|n| rule(n)).collect()
     };
-    found.extend(per_node(&nested_loop_seq_scan));
-    found.extend(per_node(&seq_scan_filter));
+    found.extend(per_node(&|n| nested_loop_seq_scan(n, names)));
+    found.extend(per_node(&|n| seq_scan_filter(n, names)));
     found.extend(per_node(&|n| spill(n, settings)));
-    found.extend(stale_statistics(&nodes));
-    found.extend(per_node(&misestimate));
+    found.extend(stale_statistics(&nodes, names));
+    found.extend(per_node(&|n| misestimate(n, names)));
     let mut out: Vec<Advice> = Vec::new();
     for a in found {
         if !out.iter().any(|o| o.sql == a.sql) {
@@ -77,6 +78,14 @@ pub fn advise(root: &PlanNode, settings: &Settings) -> Vec<Advice> {
     out
 }
 
+/// The columns of `rel` still there, by name.
+fn columns(names: &dyn Names, rel: &Relation, attnums: &[i16]) -> Vec<Column> {
+    attnums
+        .iter()
+        .filter_map(|&a| names.column(rel.relid, a))
+        .collect()
+}
+
 fn columns_sql(cols: &[Column]) -> String {
     cols.iter()
         .map(|c| c.sql.as_str())
@@ -84,7 +93,7 @@ fn columns_sql(cols: &[Column]) -> String {
         .join(", ")
 }
 
-fn seq_scan_filter(n: &PlanNode) -> Option<Advice> {
+fn seq_scan_filter(n: &PlanNode, names: &dyn Names) -> Option<Advice> {
     let rel = n.relation.as_ref()?;
     if n.kind != NodeKind::SeqScan || n.condition_columns.is_empty() || n.loops <= 0.0 {
         return None;
@@ -93,7 +102,11 @@ fn seq_scan_filter(n: &PlanNode) -> Option<Advice> {
     if read / n.loops < LARGE_SCAN_ROWS || n.rows_removed < MOSTLY_REMOVED * read {
         return None;
     }
-    let cols = columns_sql(&n.condition_columns);
+    let cols = columns_sql(&columns(names, rel, &n.condition_columns));
+    if cols.is_empty() {
+        return None;
+    }
+    let table = names.table_sql(rel.relid);
     Some(Advice {
         rule: "seq_scan_filter",
         node: n.label.clone(),
@@ -104,10 +117,9 @@ fn seq_scan_filter(n: &PlanNode) -> Option<Advice> {
             100.0 * n.rows_removed / read
         ),
         recommendation: format!(
-            "an index on {} ({cols}) would read only the rows the query keeps",
-            rel.sql
+            "an index on {table} ({cols}) would read only the rows the query keeps"
         ),
-        sql: format!("CREATE INDEX ON {} ({cols})", rel.sql),
+        sql: format!("CREATE INDEX ON {table} ({cols})"),
     })
 }
 
@@ -176,7 +188,7 @@ fn factor_of(n: &PlanNode) -> Option<f64> {
         .then(|| misestimate_factor(n.plan_rows, n.actual_rows))
 }
 
-fn misestimate(n: &PlanNode) -> Option<Advice> {
+fn misestimate(n: &PlanNode, names: &dyn Names) -> Option<Advice> {
     let factor = factor_of(n)?;
     if factor < MISESTIMATE_FACTOR
         || n.children
@@ -195,39 +207,36 @@ fn misestimate(n: &PlanNode) -> Option<Advice> {
         count(n.plan_rows),
         count(n.actual_rows)
     );
+    let cols = match &n.relation {
+        Some(rel) => columns(names, rel, &n.condition_columns),
+        None => Vec::new(),
+    };
     let (recommendation, sql) = match &n.relation {
-        Some(rel) if n.condition_columns.len() >= 2 => {
-            let names: Vec<&str> = n
-                .condition_columns
-                .iter()
-                .map(|c| c.name.as_str())
-                .collect();
+        Some(rel) if cols.len() >= 2 => {
+            let col_names: Vec<&str> = cols.iter().map(|c| c.name.as_str()).collect();
             let stats = quote_ident(&truncate_ident(&format!(
                 "{}_{}_stats",
-                rel.name,
-                names.join("_")
+                names.table(rel.relid),
+                col_names.join("_")
             )));
+            let table = names.table_sql(rel.relid);
+            let cols = columns_sql(&cols);
             (
                 format!(
-                    "the conditions on {} ({}) are estimated as if independent: extended statistics on them tell the planner how they go together",
-                    rel.sql,
-                    columns_sql(&n.condition_columns)
+                    "the conditions on {table} ({cols}) are estimated as if independent: extended statistics on them tell the planner how they go together"
                 ),
                 format!(
-                    "CREATE STATISTICS {stats} (dependencies, mcv) ON {} FROM {}; ANALYZE {}",
-                    columns_sql(&n.condition_columns),
-                    rel.sql,
-                    rel.sql
+                    "CREATE STATISTICS {stats} (dependencies, mcv) ON {cols} FROM {table}; ANALYZE {table}"
                 ),
             )
         }
-        Some(rel) => (
-            format!(
-                "ANALYZE {} so the planner works from current statistics",
-                rel.sql
-            ),
-            format!("ANALYZE {}", rel.sql),
-        ),
+        Some(rel) => {
+            let table = names.table_sql(rel.relid);
+            (
+                format!("ANALYZE {table} so the planner works from current statistics"),
+                format!("ANALYZE {table}"),
+            )
+        }
         None => {
             let rels = relations_below(n);
             if rels.is_empty() {
@@ -235,7 +244,7 @@ fn misestimate(n: &PlanNode) -> Option<Advice> {
             }
             let list = rels
                 .iter()
-                .map(|r| r.sql.as_str())
+                .map(|r| names.table_sql(r.relid))
                 .collect::<Vec<_>>()
                 .join(", ");
             (
@@ -257,7 +266,7 @@ fn relations_below(n: &PlanNode) -> Vec<&Relation> {
     let mut out: Vec<&Relation> = Vec::new();
     for node in n.walk() {
         if let Some(r) = &node.relation {
-            if !out.iter().any(|o| o.sql == r.sql) {
+            if !out.iter().any(|o| o.relid == r.relid) {
                 out.push(r);
             }
         }
@@ -265,7 +274,7 @@ fn relations_below(n: &PlanNode) -> Vec<&Relation> {
     out
 }
 
-fn nested_loop_seq_scan(n: &PlanNode) -> Option<Advice> {
+fn nested_loop_seq_scan(n: &PlanNode, names: &dyn Names) -> Option<Advice> {
     if n.kind != NodeKind::NestedLoop {
         return None;
     }
@@ -283,10 +292,11 @@ fn nested_loop_seq_scan(n: &PlanNode) -> Option<Advice> {
     } else {
         &n.join_columns
     };
-    if key.is_empty() {
+    let cols = columns_sql(&columns(names, rel, key));
+    if cols.is_empty() {
         return None;
     }
-    let cols = columns_sql(key);
+    let table = names.table_sql(rel.relid);
     Some(Advice {
         rule: "nested_loop_seq_scan",
         node: n.label.clone(),
@@ -297,44 +307,43 @@ fn nested_loop_seq_scan(n: &PlanNode) -> Option<Advice> {
             count(read)
         ),
         recommendation: format!(
-            "an index on {} ({cols}), the join key, lets each loop look its rows up instead of scanning the table",
-            rel.sql
+            "an index on {table} ({cols}), the join key, lets each loop look its rows up instead of scanning the table"
         ),
-        sql: format!("CREATE INDEX ON {} ({cols})", rel.sql),
+        sql: format!("CREATE INDEX ON {table} ({cols})"),
     })
 }
 
-fn stale_statistics(nodes: &[&PlanNode]) -> Vec<Advice> {
-    let mut seen: Vec<&str> = Vec::new();
+fn stale_statistics(nodes: &[&PlanNode], names: &dyn Names) -> Vec<Advice> {
+    let mut seen: Vec<u32> = Vec::new();
     let mut out = Vec::new();
     for n in nodes {
         let Some(rel) = &n.relation else { continue };
-        if seen.contains(&rel.sql.as_str()) {
+        if seen.contains(&rel.relid) {
             continue;
         }
-        seen.push(&rel.sql);
+        seen.push(rel.relid);
         let Some(st) = rel.stats else { continue };
         let threshold = st.analyze_threshold(rel.reltuples);
         if st.mod_since_analyze <= 0.0 || st.mod_since_analyze < threshold {
             continue;
         }
+        let table = names.table_sql(rel.relid);
         out.push(Advice {
             rule: "stale_statistics",
             node: n.label.clone(),
             finding: format!(
                 "{} rows of {} changed since its last analyze, past autovacuum's analyze threshold of {} ({} + {} x {} rows)",
                 count(st.mod_since_analyze),
-                rel.sql,
+                table,
                 count(threshold),
                 count(st.analyze_base_threshold),
                 st.analyze_scale_factor,
                 count(rel.reltuples.max(0.0))
             ),
             recommendation: format!(
-                "ANALYZE {} now: the planner works from statistics that no longer describe it until autovacuum gets to it",
-                rel.sql
+                "ANALYZE {table} now: the planner works from statistics that no longer describe it until autovacuum gets to it"
             ),
-            sql: format!("ANALYZE {}", rel.sql),
+            sql: format!("ANALYZE {table}"),
         });
     }
     out
@@ -405,10 +414,59 @@ mod tests {
         hash_mem_multiplier: 2.0,
     };
 
+    /// Tables 1 `orders` and 2 `lines` in schema public; columns by attribute number, quoted
+    /// when they have capitals.
+    struct TestNames;
+
+    const ORDERS: u32 = 1;
+    const LINES: u32 = 2;
+    const CUSTOMER_ID: i16 = 1;
+    const REGION: i16 = 2;
+    const ID: i16 = 3;
+    const ORDER_ID: i16 = 4;
+
+    impl Names for TestNames {
+        fn table(&self, relid: u32) -> String {
+            match relid {
+                ORDERS => "orders".into(),
+                LINES => "lines".into(),
+                _ => panic!("no table {relid}"),
+            }
+        }
+        fn table_sql(&self, relid: u32) -> String {
+            format!("public.{}", self.table(relid))
+        }
+        fn column(&self, _relid: u32, attnum: i16) -> Option<Column> {
+            let name = match attnum {
+                CUSTOMER_ID => "customer_id",
+                REGION => "Region",
+                ID => "id",
+                ORDER_ID => "order_id",
+                _ => return None,
+            };
+            let sql = if name.chars().any(|c| c.is_ascii_uppercase()) {
+                format!("\"{name}\"")
+            } else {
+                name.to_string()
+            };
+            Some(Column {
+                name: name.into(),
+                sql,
+            })
+        }
+    }
+
+    fn advise(root: &PlanNode, settings: &Settings) -> Vec<Advice> {
+        super::advise(root, settings, &TestNames)
+    }
+
     fn rel(name: &str, reltuples: f64) -> Relation {
         Relation {
-            name: name.into(),
-            sql: format!("public.{name}"),
+            relid: match name {
+                "orders" => ORDERS,
+                "lines" => LINES,
+                _ => panic!("no table {name}"),
+            },
             reltuples,
             stats: None,
         }
@@ -424,7 +482,7 @@ mod tests {
             total_ms: 1.0,
             rows_removed: removed,
             relation: Some(rel(name, 100_000.0)),
-            condition_columns: vec![Column::plain("customer_id")],
+            condition_columns: vec![CUSTOMER_ID],
             ..Default::default()
         }
     }
@@ -441,7 +499,7 @@ mod tests {
             actual_rows: 1.0,
             loops: 1.0,
             relation: Some(rel("orders", 100_000.0)),
-            condition_columns: vec![Column::plain("id")],
+            condition_columns: vec![ID],
             ..Default::default()
         };
         assert!(advise(&n, &SETTINGS).is_empty());
@@ -485,10 +543,7 @@ mod tests {
         assert_eq!(a[0].sql, "ANALYZE public.orders");
         assert!(a[0].finding.contains("100x under"), "{}", a[0].finding);
         // Two columns of one table: extended statistics.
-        join.children[0].condition_columns.push(Column {
-            name: "Region".into(),
-            sql: "\"Region\"".into(),
-        });
+        join.children[0].condition_columns.push(REGION);
         let a = advise(&join, &SETTINGS);
         assert_eq!(
             a[0].sql,
@@ -517,7 +572,7 @@ mod tests {
             plan_rows: 100.0,
             actual_rows: 100.0,
             loops: 1.0,
-            join_columns: vec![Column::plain("order_id")],
+            join_columns: vec![ORDER_ID],
             ..Default::default()
         };
         let mut outer = scan("orders", 100.0, 100.0, 0.0, 1.0);

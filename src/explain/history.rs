@@ -2,7 +2,7 @@
 //! entries EXPLAIN may show (pure Rust).
 
 use crate::store::counters::{Counters, Kind};
-use crate::store::histogram::Histogram;
+use crate::store::histogram::{self, BUCKETS};
 
 /// A statement's recorded executions.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -20,7 +20,8 @@ impl History {
     /// failed yet.
     pub fn from_counters<'a>(entries: impl IntoIterator<Item = &'a Counters>) -> Option<History> {
         let exec = Kind::Exec as usize;
-        let mut hist = Histogram::default();
+        // Summed as plain counts: exact, and far cheaper than merging into a Histogram.
+        let mut counts = [0u64; BUCKETS];
         let (mut calls, mut total, mut errors) = (0i64, 0.0f64, 0i64);
         let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
         for c in entries {
@@ -31,14 +32,15 @@ impl History {
             calls += c.calls[exec];
             total += c.total_time[exec];
             errors += c.errors;
-            hist.merge(&c.exec_histogram);
+            for (sum, n) in counts.iter_mut().zip(c.exec_histogram.counts()) {
+                *sum += n;
+            }
         }
         if calls == 0 && errors == 0 {
             return None;
         }
         let [p50, p95, p99] = if calls > 0 {
-            hist.quantiles([0.5, 0.95, 0.99], min, max)
-                .map(|q| q.unwrap_or(0.0))
+            histogram::quantiles_of(&counts, [0.5, 0.95, 0.99], min, max).map(|q| q.unwrap_or(0.0))
         } else {
             [0.0; 3]
         };

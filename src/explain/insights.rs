@@ -26,13 +26,14 @@ pub struct PlanNode {
     pub kind: NodeKind,
     /// The table a scan reads.
     pub relation: Option<Relation>,
-    /// Columns of `relation` that the node's conditions (Filter, Index Cond) compare.
-    pub condition_columns: Vec<Column>,
+    /// Columns of `relation` (attribute numbers) that the node's conditions (Filter, Index
+    /// Cond) compare, first seen first.
+    pub condition_columns: Vec<i16>,
     /// Rows the node's Filter removed, over all loops (EXPLAIN's `Rows Removed by Filter`
     /// is this divided by loops).
     pub rows_removed: f64,
-    /// Nested Loop: columns of the inner table in the join condition.
-    pub join_columns: Vec<Column>,
+    /// Nested Loop: columns of the inner table (attribute numbers) in the join condition.
+    pub join_columns: Vec<i16>,
     /// A sort, hash or hash aggregate that went to disk.
     pub spill: Option<Spill>,
     /// The node may have been stopped before it returned all its rows (under a Limit, or
@@ -58,23 +59,22 @@ pub struct Column {
     pub sql: String,
 }
 
-impl Column {
-    /// A column whose name needs no quoting (tests).
-    pub fn plain(name: &str) -> Column {
-        Column {
-            name: name.into(),
-            sql: name.into(),
-        }
-    }
+/// Names of tables and columns, asked for only by the findings that print them: the
+/// catalog lookups and identifier quoting behind them cost more than all the rules.
+pub trait Names {
+    /// The table's name, unqualified (to name statistics objects after it).
+    fn table(&self, relid: u32) -> String;
+    /// The table schema-qualified and quoted, ready for SQL.
+    fn table_sql(&self, relid: u32) -> String;
+    /// A column of the table; None if it is gone.
+    fn column(&self, relid: u32, attnum: i16) -> Option<Column>;
 }
 
 /// A table a plan reads, with what the planner and the statistics collector know of it.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Relation {
-    /// Its name, unqualified (for index and statistics names).
-    pub name: String,
-    /// Schema-qualified and quoted, ready for SQL.
-    pub sql: String,
+    /// pg_class.oid, for [`Names`].
+    pub relid: u32,
     /// pg_class.reltuples (-1: never vacuumed or analyzed).
     pub reltuples: f64,
     /// Activity statistics, when there are any.

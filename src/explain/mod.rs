@@ -4,8 +4,10 @@
 //!
 //! - [`insights`]: the plan tree, exclusive time, hottest node, worst misestimate;
 //! - [`advice`]: the advice rules;
-//! - [`history`]: the statement's recorded executions.
+//! - [`history`]: the statement's recorded executions;
+//! - [`number`]: numbers in the text format, cheaply.
 
 pub mod advice;
 pub mod history;
 pub mod insights;
+pub mod number;

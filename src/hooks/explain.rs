@@ -18,6 +18,7 @@ use super::{plan_tree, shielded};
 use crate::explain::advice::{self, Advice};
 use crate::explain::history::History;
 use crate::explain::insights::{self, PlanNode};
+use crate::explain::number::{self, Fixed};
 use crate::store::{self, table::Key};
 use pgrx::pg_sys::{self, ExplainState, PlanState};
 use std::ffi::{CStr, CString};
@@ -52,8 +53,7 @@ fn history(query_id: i64) -> Option<History> {
     let dbid = u32::from(unsafe { pg_sys::MyDatabaseId });
     store::with_shared(|t, g| {
         let mut entries: Vec<(bool, _)> = if sees_all {
-            t.entries(g)
-                .filter(|(m, _)| m.key.dbid == dbid && m.key.queryid == query_id)
+            t.statement_entries(dbid, query_id, g)
                 .map(|(m, e)| (m.key.toplevel(), e.counters.read()))
                 .collect()
         } else {
@@ -105,14 +105,14 @@ unsafe fn analyze(es: *mut ExplainState, ps: *mut PlanState) -> Analysis {
         misestimate: insights::worst_misestimate(&tree)
             .map(|m| (m.node.label.clone(), m.estimated, m.actual, m.factor)),
         buffers,
-        advice: advice::advise(&tree, &settings),
+        advice: advice::advise(&tree, &settings, &plan_tree::Catalog),
     }
 }
 
-/// "10.0x under" / "2.5x over" / "1.0x": how far the actual rows are from the estimate.
-fn misestimate_text(estimated: f64, actual: f64) -> String {
+/// How far the actual rows are from the estimate: the factor, and " over" or " under" when
+/// the printed factor shows a difference ("10.0x under", "2.5x over", "1.0x").
+fn misestimate_parts(estimated: f64, actual: f64) -> (f64, &'static str) {
     let factor = insights::misestimate_factor(estimated, actual);
-    // A direction only when the printed factor shows a difference.
     let direction = if factor < 1.05 {
         ""
     } else if actual.max(1.0) < estimated.max(1.0) {
@@ -120,14 +120,51 @@ fn misestimate_text(estimated: f64, actual: f64) -> String {
     } else {
         " under"
     };
-    format!("{factor:.1}x{direction}")
+    (factor, direction)
+}
+
+fn misestimate_text(estimated: f64, actual: f64) -> String {
+    let (factor, direction) = misestimate_parts(estimated, actual);
+    format!("{}x{direction}", Fixed(factor, 1))
 }
 
 /// Printing into an ExplainState.
 struct Out(*mut ExplainState);
 
+/// A C string of `s`; names and numbers hold no NUL, but a stray one is dropped, not fatal.
 fn c(s: &str) -> CString {
-    CString::new(s.replace('\0', "")).expect("no NUL left")
+    CString::new(s).unwrap_or_else(|_| CString::new(s.replace('\0', "")).expect("no NUL left"))
+}
+
+/// The text format's lines, built in one buffer and appended to EXPLAIN's output at once.
+/// Pieces are pushed one by one: `format!` machinery costed more than the rest of a plain
+/// EXPLAIN's Vitals group.
+struct TextLines {
+    buf: String,
+    indent: usize,
+}
+
+impl TextLines {
+    /// Starts a line at the current indentation.
+    fn start(&mut self, s: &str) -> &mut Self {
+        self.buf.extend(std::iter::repeat_n(' ', self.indent * 2));
+        self.s(s)
+    }
+    fn s(&mut self, s: &str) -> &mut Self {
+        self.buf.push_str(s);
+        self
+    }
+    fn int(&mut self, n: i64) -> &mut Self {
+        number::push_int(&mut self.buf, n);
+        self
+    }
+    fn fixed(&mut self, x: f64, digits: usize) -> &mut Self {
+        number::push_fixed(&mut self.buf, x, digits);
+        self
+    }
+    fn end(&mut self) {
+        self.buf.push('\n');
+    }
 }
 
 impl Out {
@@ -135,18 +172,27 @@ impl Out {
         // SAFETY: a valid ExplainState (all methods).
         unsafe { (*self.0).format == pg_sys::ExplainFormat::EXPLAIN_FORMAT_TEXT }
     }
-    /// A text-format line at the current indentation.
-    fn line(&self, s: &str) {
-        let s = c(s);
-        unsafe {
-            let es = &mut *self.0;
-            pg_sys::appendStringInfoSpaces(es.str_, es.indent * 2);
-            pg_sys::appendStringInfoString(es.str_, s.as_ptr());
-            pg_sys::appendStringInfoChar(es.str_, b'\n' as std::ffi::c_char);
+    /// Lines at EXPLAIN's current indentation, to be [`Out::append`]ed.
+    fn lines(&self) -> TextLines {
+        TextLines {
+            buf: String::with_capacity(512),
+            // SAFETY: a valid ExplainState.
+            indent: unsafe { (*self.0).indent.max(0) as usize },
         }
     }
-    fn indent(&self, by: i32) {
-        unsafe { (*self.0).indent += by };
+    fn append(&self, lines: &TextLines) {
+        let cleaned;
+        let bytes = if lines.buf.contains('\0') {
+            cleaned = lines.buf.replace('\0', "");
+            &cleaned
+        } else {
+            &lines.buf
+        };
+        // SAFETY: a valid ExplainState; the bytes are copied (a guarded call: an allocation
+        // failure is a Rust panic, caught by `shielded`).
+        unsafe {
+            pg_sys::appendBinaryStringInfo((*self.0).str_, bytes.as_ptr().cast(), bytes.len() as i32)
+        };
     }
     fn open(&self, name: &CStr, labeled: bool) {
         unsafe { pg_sys::ExplainOpenGroup(name.as_ptr(), name.as_ptr(), labeled, self.0) };
@@ -185,50 +231,49 @@ fn write(es: *mut ExplainState, r: &Report) {
 }
 
 fn write_text(out: &Out, r: &Report) {
-    out.line("Vitals:");
-    out.indent(1);
+    let mut t = out.lines();
+    t.start("Vitals:").end();
+    t.indent += 1;
     match &r.history {
-        Some(h) if h.calls == 0 => out.line(&format!("History: 0 calls, {} errors", h.errors)),
-        Some(h) => out.line(&format!(
-            "History: {} calls, mean {:.3} ms, p50 {:.3} ms, p95 {:.3} ms, p99 {:.3} ms, {} errors",
-            h.calls, h.mean_ms, h.p50_ms, h.p95_ms, h.p99_ms, h.errors
-        )),
-        None => out.line("History: No history"),
+        Some(h) if h.calls == 0 => {
+            t.start("History: 0 calls, ").int(h.errors).s(" errors").end();
+        }
+        Some(h) => {
+            t.start("History: ").int(h.calls).s(" calls, mean ").fixed(h.mean_ms, 3);
+            t.s(" ms, p50 ").fixed(h.p50_ms, 3).s(" ms, p95 ").fixed(h.p95_ms, 3);
+            t.s(" ms, p99 ").fixed(h.p99_ms, 3).s(" ms, ").int(h.errors).s(" errors").end();
+        }
+        None => t.start("History: No history").end(),
     }
     if let Some(a) = &r.analysis {
         if let Some((node, ms, share)) = &a.hottest {
-            out.line(&format!(
-                "Hottest Node: {node} ({ms:.3} ms exclusive, {:.1}% of the total)",
-                share * 100.0
-            ));
+            t.start("Hottest Node: ").s(node).s(" (").fixed(*ms, 3).s(" ms exclusive, ");
+            t.fixed(share * 100.0, 1).s("% of the total)").end();
         }
         if let Some((node, est, actual, _)) = &a.misestimate {
-            out.line(&format!(
-                "Worst Misestimate: {node} (estimated {est:.0} rows, actual {actual:.0}: {})",
-                misestimate_text(*est, *actual)
-            ));
+            t.start("Worst Misestimate: ").s(node).s(" (estimated ").fixed(*est, 0);
+            let (factor, direction) = misestimate_parts(*est, *actual);
+            t.s(" rows, actual ").fixed(*actual, 0).s(": ").fixed(factor, 1);
+            t.s("x").s(direction).s(")").end();
         }
         if let Some((hit, read, temp)) = a.buffers {
             if hit + read > 0 {
-                out.line(&format!(
-                    "Shared Hit Ratio: {:.1}%",
-                    100.0 * hit as f64 / (hit + read) as f64
-                ));
+                let ratio = 100.0 * hit as f64 / (hit + read) as f64;
+                t.start("Shared Hit Ratio: ").fixed(ratio, 1).s("%").end();
             }
-            out.line(&format!("Temp Written Blocks: {temp}"));
+            t.start("Temp Written Blocks: ").int(temp).end();
         }
         if a.advice.is_empty() {
-            out.line("Advice: none");
+            t.start("Advice: none").end();
         } else {
-            out.line("Advice:");
-            out.indent(1);
+            t.start("Advice:").end();
+            t.indent += 1;
             for l in advice::text_lines(&a.advice) {
-                out.line(&l);
+                t.start(&l).end();
             }
-            out.indent(-1);
         }
     }
-    out.indent(-1);
+    out.append(&t);
 }
 
 fn write_structured(out: &Out, r: &Report) {

@@ -5,7 +5,7 @@
 //! Reads only: the instrumentation is read as `InstrEndLoop` would leave it, without
 //! calling it, so that nodes EXPLAIN has not printed yet are left as they are.
 
-use crate::explain::insights::{Column, NodeKind, PlanNode, Relation, Spill, TableStats};
+use crate::explain::insights::{Column, Names, NodeKind, PlanNode, Relation, Spill, TableStats};
 use pgrx::pg_sys::{self, NodeTag, Oid, PlanState};
 use std::ffi::{c_char, c_int, CStr};
 
@@ -77,7 +77,7 @@ unsafe fn node_tree(ps: *mut PlanState, details: bool, partial: bool) -> PlanNod
     if details {
         if let Some(relid) = relid {
             node.relation = Some(relation(ps, relid));
-            node.condition_columns = condition_columns(ps, relid);
+            node.condition_columns = condition_columns(ps);
         }
         if tag == NodeTag::T_NestLoop {
             node.join_columns = join_columns(ps);
@@ -197,27 +197,49 @@ fn rel_name(relid: Oid) -> String {
     unsafe { cstr(pg_sys::get_rel_name(relid)) }
 }
 
+/// The name of an open relation (from its relcache entry, no lookup), else of `relid`.
+unsafe fn open_rel_name(rel: pg_sys::Relation, relid: Oid) -> String {
+    match rel.as_ref() {
+        Some(r) if !r.rd_rel.is_null() => cstr((*r.rd_rel).relname.data.as_ptr()),
+        _ => rel_name(relid),
+    }
+}
+
+/// The table a scan node has open, if it is one (executed scans have it open).
+unsafe fn open_table(ps: *mut PlanState) -> pg_sys::Relation {
+    (*(ps as *mut pg_sys::ScanState)).ss_currentRelation
+}
+
 /// EXPLAIN's label for a node: its name, and the table or index it reads.
 unsafe fn label(ps: *mut PlanState, relid: Option<Oid>) -> String {
     let plan = (*ps).plan;
-    let mut s = node_name(plan).to_string();
-    match (*plan).type_ {
-        NodeTag::T_IndexScan => {
-            let idx = (*(plan as *mut pg_sys::IndexScan)).indexid;
-            s.push_str(&format!(" using {}", rel_name(idx)));
-        }
-        NodeTag::T_IndexOnlyScan => {
-            let idx = (*(plan as *mut pg_sys::IndexOnlyScan)).indexid;
-            s.push_str(&format!(" using {}", rel_name(idx)));
-        }
-        NodeTag::T_BitmapIndexScan => {
-            let idx = (*(plan as *mut pg_sys::BitmapIndexScan)).indexid;
-            s.push_str(&format!(" on {}", rel_name(idx)));
-        }
-        _ => {}
+    let mut s = node_name(plan);
+    // The executor has the index open (ANALYZE); plain EXPLAIN leaves it closed.
+    let index = match (*plan).type_ {
+        NodeTag::T_IndexScan => Some((
+            " using ",
+            (*(ps as *mut pg_sys::IndexScanState)).iss_RelationDesc,
+            (*(plan as *mut pg_sys::IndexScan)).indexid,
+        )),
+        NodeTag::T_IndexOnlyScan => Some((
+            " using ",
+            (*(ps as *mut pg_sys::IndexOnlyScanState)).ioss_RelationDesc,
+            (*(plan as *mut pg_sys::IndexOnlyScan)).indexid,
+        )),
+        NodeTag::T_BitmapIndexScan => Some((
+            " on ",
+            (*(ps as *mut pg_sys::BitmapIndexScanState)).biss_RelationDesc,
+            (*(plan as *mut pg_sys::BitmapIndexScan)).indexid,
+        )),
+        _ => None,
+    };
+    if let Some((word, rel, idx)) = index {
+        s.push_str(word);
+        s.push_str(&open_rel_name(rel, idx));
     }
     if let Some(relid) = relid {
-        s.push_str(&format!(" on {}", rel_name(relid)));
+        s.push_str(" on ");
+        s.push_str(&open_rel_name(open_table(ps), relid));
     }
     s
 }
@@ -297,13 +319,36 @@ unsafe fn node_name(plan: *mut pg_sys::Plan) -> String {
     name.to_string()
 }
 
-/// The scanned table: its name, size estimate and analyze bookkeeping.
+/// Table and column names from the catalogs, for the findings that print them.
+pub(super) struct Catalog;
+
+impl Names for Catalog {
+    fn table(&self, relid: u32) -> String {
+        rel_name(Oid::from(relid))
+    }
+    fn table_sql(&self, relid: u32) -> String {
+        let relid = Oid::from(relid);
+        // SAFETY: syscache lookups in a transaction; a missing object gives NULL.
+        let schema = unsafe { cstr(pg_sys::get_namespace_name(pg_sys::get_rel_namespace(relid))) };
+        format!("{}.{}", quote(&schema), quote(&rel_name(relid)))
+    }
+    fn column(&self, relid: u32, attnum: i16) -> Option<Column> {
+        // SAFETY: as above; missing_ok.
+        let p = unsafe { pg_sys::get_attname(Oid::from(relid), attnum, true) };
+        (!p.is_null()).then(|| {
+            // SAFETY: a palloc'd C string.
+            let name = unsafe { cstr(p) };
+            Column {
+                sql: quote(&name),
+                name,
+            }
+        })
+    }
+}
+
+/// The scanned table: its size estimate and analyze bookkeeping.
 unsafe fn relation(ps: *mut PlanState, relid: Oid) -> Relation {
-    let namespace = pg_sys::get_rel_namespace(relid);
-    let schema = cstr(pg_sys::get_namespace_name(namespace));
-    let name = rel_name(relid);
-    let sql = format!("{}.{}", quote(&schema), quote(&name));
-    let current = (*(ps as *mut pg_sys::ScanState)).ss_currentRelation;
+    let current = open_table(ps);
     let (reltuples, options) = match current.as_ref() {
         Some(rel) => (
             (*rel.rd_rel).reltuples as f64,
@@ -311,7 +356,7 @@ unsafe fn relation(ps: *mut PlanState, relid: Oid) -> Relation {
         ),
         None => (-1.0, None),
     };
-    let entry = pg_sys::pgstat_fetch_stat_tabentry(relid);
+    let entry = table_stats(relid);
     let stats = entry.as_ref().map(|e| {
         #[cfg(feature = "pg15")]
         let modified = e.changes_since_analyze;
@@ -335,11 +380,37 @@ unsafe fn relation(ps: *mut PlanState, relid: Oid) -> Relation {
         }
     });
     Relation {
-        name,
-        sql,
+        relid: u32::from(relid),
         reltuples,
         stats,
     }
+}
+
+/// The table's statistics, read from shared memory as they are now.
+///
+/// With the default `stats_fetch_consistency = cache`, the first read of a transaction builds
+/// the backend's statistics cache (25,000 instructions, most of EXPLAIN ANALYZE's cost for
+/// pg_vitals before this), and it would also freeze this table's numbers for the user's own
+/// reads of pg_stat_* later in the transaction. Reading with `none` does neither: one locked
+/// copy into the current memory context. Under `snapshot` the user asked for one consistent
+/// view, so the read goes through it.
+unsafe fn table_stats(relid: Oid) -> *mut pg_sys::PgStat_StatTabEntry {
+    /// Puts the setting back however the read ends (a PostgreSQL error unwinds as a panic
+    /// through pgrx's guard).
+    struct Restore(c_int);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            // SAFETY: a backend-local global, restored to what it was.
+            unsafe { pg_sys::pgstat_fetch_consistency = self.0 };
+        }
+    }
+    let saved = pg_sys::pgstat_fetch_consistency;
+    let _restore = Restore(saved);
+    if saved == pg_sys::PgStat_FetchConsistency::PGSTAT_FETCH_CONSISTENCY_CACHE as c_int {
+        pg_sys::pgstat_fetch_consistency =
+            pg_sys::PgStat_FetchConsistency::PGSTAT_FETCH_CONSISTENCY_NONE as c_int;
+    }
+    pg_sys::pgstat_fetch_stat_tabentry(relid)
 }
 
 /// An identifier as SQL spells it (PostgreSQL's quote_identifier).
@@ -373,24 +444,8 @@ unsafe fn vars_of(expr: *mut pg_sys::List, varno: c_int) -> Vec<i16> {
     out
 }
 
-unsafe fn columns(relid: Oid, attnums: &[i16]) -> Vec<Column> {
-    attnums
-        .iter()
-        .filter_map(|&a| {
-            let p = pg_sys::get_attname(relid, a, true);
-            (!p.is_null()).then(|| {
-                let name = cstr(p);
-                Column {
-                    sql: quote(&name),
-                    name,
-                }
-            })
-        })
-        .collect()
-}
-
 /// Columns of the scanned table that the node's Filter and index conditions compare.
-unsafe fn condition_columns(ps: *mut PlanState, relid: Oid) -> Vec<Column> {
+unsafe fn condition_columns(ps: *mut PlanState) -> Vec<i16> {
     let plan = (*ps).plan;
     let scanrelid = (*(plan as *mut pg_sys::Scan)).scanrelid as c_int;
     let mut attnums = vars_of((*plan).qual, scanrelid);
@@ -404,19 +459,16 @@ unsafe fn condition_columns(ps: *mut PlanState, relid: Oid) -> Vec<Column> {
             attnums.push(a);
         }
     }
-    columns(relid, &attnums)
+    attnums
 }
 
 /// A nested loop's join key on its inner side: the inner scan's columns that the join
 /// condition compares (Vars referring to the inner child's output, traced to its table).
-unsafe fn join_columns(ps: *mut PlanState) -> Vec<Column> {
+unsafe fn join_columns(ps: *mut PlanState) -> Vec<i16> {
     let inner = (*ps).righttree;
-    if inner.is_null() {
+    if inner.is_null() || scanned_relation(inner).is_none() {
         return Vec::new();
     }
-    let Some(relid) = scanned_relation(inner) else {
-        return Vec::new();
-    };
     let inner_plan = (*inner).plan;
     let scanrelid = (*(inner_plan as *mut pg_sys::Scan)).scanrelid as c_int;
     let joinqual = (*((*ps).plan as *mut pg_sys::Join)).joinqual;
@@ -436,7 +488,7 @@ unsafe fn join_columns(ps: *mut PlanState) -> Vec<Column> {
             attnums.push((*expr).varattno);
         }
     }
-    columns(relid, &attnums)
+    attnums
 }
 
 /// A sort, hash or hash aggregate that went to disk, read as EXPLAIN's show_sort_info,
