@@ -10,6 +10,8 @@ SELECT vitals.reset() IS NOT NULL AS reset;
 
 CREATE TABLE ex_orders (id int PRIMARY KEY, customer int, note text);
 INSERT INTO ex_orders SELECT g, g % 50, 'note ' || g FROM generate_series(1, 5000) g;
+-- The inserts reach the shared statistics before ANALYZE, not after it (stale_statistics).
+SELECT pg_stat_force_next_flush();
 ANALYZE ex_orders;
 
 -- The Vitals lines of an EXPLAIN, times masked.
@@ -47,6 +49,15 @@ SELECT * FROM vitals_lines('COSTS OFF', 'SELECT 1 / (id - 1) FROM ex_orders WHER
 -- ANALYZE: hottest node, worst misestimate, advice (none for a primary-key lookup).
 SELECT * FROM vitals_lines('ANALYZE, COSTS OFF, BUFFERS OFF', 'SELECT note FROM ex_orders WHERE id = 42');
 
+-- Reading the tables' statistics for the advice leaves the user's statistics cache alone
+-- (stats_fetch_consistency = cache builds it, in this context, at a transaction's first read).
+BEGIN;
+SELECT count(*) AS vitals_lines FROM vitals_lines('ANALYZE, COSTS OFF, BUFFERS OFF', 'SELECT note FROM ex_orders WHERE id = 42');
+SELECT count(*) AS stats_cache_contexts FROM pg_backend_memory_contexts WHERE name = 'PgStat Snapshot';
+SELECT n_live_tup > 0 AS user_reads_stats FROM pg_stat_user_tables WHERE relname = 'ex_orders';
+SELECT count(*) AS stats_cache_contexts FROM pg_backend_memory_contexts WHERE name = 'PgStat Snapshot';
+COMMIT;
+
 -- TIMING OFF: no hottest node (nothing was timed); rows are still compared.
 SELECT * FROM vitals_lines('ANALYZE, COSTS OFF, TIMING OFF, BUFFERS OFF',
   'SELECT count(*) FROM ex_orders o JOIN ex_orders p ON p.id = o.customer WHERE o.note LIKE ''note 1%''');
@@ -67,6 +78,9 @@ SELECT explain_doc('FORMAT JSON, ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, BU
   'SELECT note FROM ex_orders WHERE id = 42')::json -> 0 -> 'Vitals' AS json;
 SELECT substring(explain_doc('FORMAT YAML, ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, BUFFERS OFF',
   'SELECT note FROM ex_orders WHERE id = 42') FROM '  Vitals:.*$') AS yaml;
+-- XML (as text: EXPLAIN builds the document without libxml, which PostgreSQL 18's build here lacks).
+SELECT substring(explain_doc('FORMAT XML, ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, BUFFERS OFF',
+  'SELECT note FROM ex_orders WHERE id = 42') FROM '    <Vitals>.*</Vitals>') AS xml;
 
 -- An error inside EXPLAIN ANALYZE leaves nothing behind: the next EXPLAIN is whole.
 EXPLAIN (ANALYZE, COSTS OFF) SELECT 1 / (id - id) FROM ex_orders WHERE id = 3;

@@ -37,6 +37,10 @@ INSERT INTO adv_orders
   SELECT g, g % 1000, g % 100, g % 100, repeat('x', 20) || g FROM generate_series(1, 100000) g;
 CREATE TABLE adv_lines (order_id int, qty int) WITH (autovacuum_enabled = off);
 INSERT INTO adv_lines SELECT g % 200 + 1, g FROM generate_series(1, 20000) g;
+-- A backend's committed changes reach the shared statistics at its next flush (at most once
+-- a second); flushed after ANALYZE, they would count as changed since it, and
+-- stale_statistics would fire on whichever scenario ran then. Flush first.
+SELECT pg_stat_force_next_flush();
 ANALYZE adv_orders;
 ANALYZE adv_lines;
 
@@ -51,6 +55,7 @@ SELECT * FROM advice('SELECT count(*) FROM adv_orders WHERE customer = 7');
 -- nested_loop_seq_scan: the inner table scanned once per outer row; an index on the join key.
 CREATE TABLE adv_customers (id int, name text) WITH (autovacuum_enabled = off);
 INSERT INTO adv_customers SELECT g, 'c' || g FROM generate_series(1, 50) g;
+SELECT pg_stat_force_next_flush();
 ANALYZE adv_customers;
 SET enable_hashjoin = off;
 SET enable_mergejoin = off;
@@ -97,6 +102,7 @@ SELECT * FROM advice('SELECT qty FROM adv_lines WHERE order_id = 5 LIMIT 1');
 -- Text format: the finding with its numbers, the recommendation and the statement.
 CREATE TABLE adv_small (id int, k int) WITH (autovacuum_enabled = off);
 INSERT INTO adv_small SELECT g, g % 10 FROM generate_series(1, 20000) g;
+SELECT pg_stat_force_next_flush();
 ANALYZE adv_small;
 CREATE FUNCTION advice_text(query text) RETURNS SETOF text
 LANGUAGE plpgsql AS $$

@@ -6,6 +6,8 @@ SET pg_vitals.track = 'top';
 SELECT vitals.reset() IS NOT NULL AS reset;
 CREATE TABLE ex18 (id int PRIMARY KEY, k int);
 INSERT INTO ex18 SELECT g, g % 10 FROM generate_series(1, 1000) g;
+-- The inserts reach the shared statistics before ANALYZE, not after it (stale_statistics).
+SELECT pg_stat_force_next_flush();
 ANALYZE ex18;
 
 -- Per node, with ANALYZE: Rows Misestimate (and Exclusive Time when timed).
