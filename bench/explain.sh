@@ -1,16 +1,24 @@
 #!/usr/bin/env bash
-# What EXPLAIN costs with pg_vitals' Vitals group: pgbench running EXPLAIN (and EXPLAIN
-# ANALYZE) of a primary-key lookup with no extension, with pg_vitals and
-# pg_vitals.explain = off (plain EXPLAIN), and with pg_vitals.explain = on (the default),
-# in alternating rounds, one restart each, median TPS ratio against no extension with its
-# min and max (shared/reference/benchmark-method.md). The statement has a history (run
-# before each round), so the Vitals group includes the store lookup.
-# Usage: bench/explain.sh [ROUNDS=5] [SECONDS=5] [PG_VERSION=15]
+# What EXPLAIN costs with pg_vitals' Vitals group, for a simple query: a primary-key lookup
+# on an analyzed table (well estimated, well indexed: no advice), with 100 executions of
+# history. Three configurations: no extension, pg_vitals with pg_vitals.explain = off (plain
+# EXPLAIN) and pg_vitals with the default explain = on.
+#
+# 1. Instructions per EXPLAIN and per EXPLAIN ANALYZE under callgrind on a single-user
+#    backend, N vs 2N statements (deterministic; shared/reference/benchmark-method.md).
+#    The single-user backend prints every output row with printf, which a server sends to
+#    its client instead: the Vitals group's 2 rows (5 with ANALYZE) are part of the count.
+# 2. pgbench TPS with 2 clients (both cores busy: with one client, TPS measures how fast
+#    an idle core wakes up, 12k against 80k here), in alternating rounds, one restart each,
+#    median ratio against no extension and against explain = off, with min and max.
+# Usage: bench/explain.sh [ROUNDS=9] [SECONDS=5] [PG_VERSION=15] [N=500] [CLIENTS=2]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rounds=${1:-5}
+rounds=${1:-9}
 secs=${2:-5}
 v=${3:-15}
+n=${4:-500}
+clients=${5:-2}
 bash scripts/setup.sh >/dev/null
 source scripts/cluster.sh
 
@@ -18,25 +26,66 @@ echo "==> release build of pg_vitals for PostgreSQL $v"
 install_extension "$v" --release >"$BUILD/install-release-$v.log" 2>&1 || { tail -30 "$BUILD/install-release-$v.log"; exit 1; }
 
 name=explain$v
+dir="$BUILD/$name"
 cluster_init "$v" "$name"
 cluster_conf "$name" "shared_buffers = 256MB" "max_connections = 100"
 cluster_start "$name"
-pgb() { "$(bindir_for "$v")/pgbench" -h "$BUILD/$name/sock" -p "$(cat "$BUILD/$name/port")" -U postgres "$@" postgres; }
+pgb() { "$(bindir_for "$v")/pgbench" -h "$dir/sock" -p "$(cat "$dir/port")" -U postgres "$@" postgres; }
 pgb -i -s 5 -q >/dev/null 2>&1
+# pgbench's load reaches the statistics after its own ANALYZE, which would make
+# stale_statistics fire: analyze again so that the query is the "no advice" case.
+cluster_psql "$name" -q -c 'ANALYZE'
+cluster_stop "$name"
 
-dir="$BUILD/$name"
-echo 'EXPLAIN SELECT abalance FROM pgbench_accounts WHERE aid = 4242;' >"$dir/explain.sql"
-echo 'EXPLAIN (ANALYZE) SELECT abalance FROM pgbench_accounts WHERE aid = 4242;' >"$dir/analyze.sql"
-echo 'SELECT abalance FROM pgbench_accounts WHERE aid = 4242;' >"$dir/run.sql"
-chmod 644 "$dir"/*.sql
+select='SELECT abalance FROM pgbench_accounts WHERE aid = 4242;'
+echo "$select" >"$dir/run.sql"
+echo "EXPLAIN $select" >"$dir/explain.sql"
+echo "EXPLAIN (ANALYZE) $select" >"$dir/analyze.sql"
 
-# label|postgresql.auto.conf settings (';'-separated)
+# label|settings as -c options (callgrind) and as postgresql.auto.conf lines (';'-separated)
 configs=(
   "none|shared_preload_libraries = ''"
   "pg_vitals, explain = off|shared_preload_libraries = 'pg_vitals';pg_vitals.explain = off"
   "pg_vitals, explain = on|shared_preload_libraries = 'pg_vitals'"
 )
 modes=("EXPLAIN|$dir/explain.sql" "EXPLAIN ANALYZE|$dir/analyze.sql")
+
+# --- 1. callgrind ------------------------------------------------------------------------
+work="$dir/callgrind"
+mkdir -p "$work"
+for m in "${modes[@]}"; do
+  for count in "$n" $((2 * n)); do
+    f="$work/${m%%|*}-$count.sql"
+    f=${f// /_}
+    for ((i = 0; i < 100; i++)); do echo "$select"; done >"$f"
+    for ((i = 0; i < count; i++)); do cat "${m#*|}"; done >>"$f"
+  done
+done
+chown -R postgres: "$work"
+instructions() { # instructions SETTINGS SCRIPT
+  local opts=() out
+  IFS=';' read -ra lines <<<"$1"
+  for l in "${lines[@]}"; do opts+=(-c "$(tr -d " '" <<<"$l")"); done
+  out=$(runuser -u postgres -- valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+    "$(bindir_for "$v")/postgres" --single -D "$dir/data" -c pg_vitals.save=off "${opts[@]}" postgres <"$2" 2>&1 >/dev/null)
+  grep -oP 'Collected : \K[0-9]+' <<<"$out" | tail -1
+}
+cg="$dir/callgrind.txt"
+: >"$cg"
+for c in "${configs[@]}"; do
+  label=${c%%|*}
+  for m in "${modes[@]}"; do
+    mode=${m%%|*}
+    base="$work/${mode// /_}"
+    i1=$(instructions "${c#*|}" "$base-$n.sql")
+    i2=$(instructions "${c#*|}" "$base-$((2 * n)).sql")
+    echo "1|$label|$mode|$(((i2 - i1) / n))" | tee -a "$cg" >&2
+  done
+done
+
+# --- 2. pgbench ----------------------------------------------------------------------------
+cluster_start "$name"
+chmod 644 "$dir"/*.sql
 conf="$dir/data/postgresql.auto.conf"
 results="$dir/results.txt"
 : >"$results"
@@ -49,8 +98,8 @@ for ((r = 1; r <= rounds; r++)); do
     pgb -n -f "$dir/run.sql" -t 100 >/dev/null 2>&1 # the statement's history
     for m in "${modes[@]}"; do
       mode=${m%%|*}
-      pgb -n -f "${m#*|}" -T 1 >/dev/null 2>&1 # warm-up
-      tps=$(pgb -n -f "${m#*|}" -T "$secs" 2>/dev/null | grep -oP 'tps = \K[0-9.]+' | head -1)
+      pgb -n -c "$clients" -j "$clients" -f "${m#*|}" -T 1 >/dev/null 2>&1 # warm-up
+      tps=$(pgb -n -c "$clients" -j "$clients" -f "${m#*|}" -T "$secs" 2>/dev/null | grep -oP 'tps = \K[0-9.]+' | head -1)
       echo "$r|$label|$mode|$tps" | tee -a "$results" >&2
     done
   done
@@ -58,20 +107,11 @@ done
 : >"$conf"
 cluster_stop "$name"
 
-python3 - "$results" "$rounds" "$secs" "$v" <<'PY'
-import statistics, sys
-rows = [l.rstrip("\n").split("|") for l in open(sys.argv[1]) if l.strip()]
-tps = {}
-for rnd, label, mode, t in rows:
-    tps.setdefault((label, mode), {})[int(rnd)] = float(t)
-print(f"\nPostgreSQL {sys.argv[4]}, pgbench -c 1, {sys.argv[2]} alternating rounds of {sys.argv[3]} s\n")
-print("| statement | configuration | median TPS | median ratio vs none | min ratio | max ratio |")
-print("|---|---|---:|---:|---:|---:|")
-for mode in dict.fromkeys(m for _, m in tps):
-    base = tps[("none", mode)]
-    for label in dict.fromkeys(l for l, _ in tps):
-        cur = tps[(label, mode)]
-        ratios = [cur[r] / base[r] for r in cur if r in base]
-        print(f"| {mode} | {label} | {statistics.median(cur.values()):,.0f} | "
-              f"{statistics.median(ratios):.3f} | {min(ratios):.3f} | {max(ratios):.3f} |")
-PY
+echo
+echo "PostgreSQL $v, callgrind, instructions per statement ($n vs $((2 * n)) statements, single-user backend)"
+echo
+python3 bench/ratio_table.py "$cg" --column statement --unit instructions --vs none --vs "pg_vitals, explain = off"
+echo
+echo "PostgreSQL $v, pgbench -c $clients -j $clients, $rounds alternating rounds of $secs s"
+echo
+python3 bench/ratio_table.py "$results" --column statement --vs none --vs "pg_vitals, explain = off"

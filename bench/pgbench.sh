@@ -61,20 +61,7 @@ done
 : >"$conf"
 cluster_stop "$name"
 
-python3 - "$results" "$rounds" "$secs" "$clients" "$v" <<'PY'
-import statistics, sys
-rows = [l.rstrip("\n").split("|") for l in open(sys.argv[1]) if l.strip()]
-tps = {}
-for rnd, label, mode, t in rows:
-    tps.setdefault((label, mode), {})[int(rnd)] = float(t)
-print(f"\nPostgreSQL {sys.argv[5]}, pgbench -c {sys.argv[4]} -j {sys.argv[4]}, {sys.argv[2]} alternating rounds of {sys.argv[3]} s\n")
-print("| workload | configuration | median TPS | median ratio vs none | min ratio | max ratio |")
-print("|---|---|---:|---:|---:|---:|")
-for mode in dict.fromkeys(m for _, m in tps):
-    base = tps[("none", mode)]
-    for label in dict.fromkeys(l for l, _ in tps):
-        cur = tps[(label, mode)]
-        ratios = [cur[r] / base[r] for r in cur if r in base]
-        print(f"| pgbench {mode} | {label} | {statistics.median(cur.values()):,.0f} | "
-              f"{statistics.median(ratios):.3f} | {min(ratios):.3f} | {max(ratios):.3f} |")
-PY
+echo
+echo "PostgreSQL $v, pgbench -c $clients -j $clients, $rounds alternating rounds of $secs s"
+echo
+python3 bench/ratio_table.py "$results" --prefix "pgbench "
