@@ -191,7 +191,11 @@ impl Out {
         // SAFETY: a valid ExplainState; the bytes are copied (a guarded call: an allocation
         // failure is a Rust panic, caught by `shielded`).
         unsafe {
-            pg_sys::appendBinaryStringInfo((*self.0).str_, bytes.as_ptr().cast(), bytes.len() as i32)
+            pg_sys::appendBinaryStringInfo(
+                (*self.0).str_,
+                bytes.as_ptr().cast(),
+                bytes.len() as i32,
+            )
         };
     }
     fn open(&self, name: &CStr, labeled: bool) {
@@ -236,24 +240,48 @@ fn write_text(out: &Out, r: &Report) {
     t.indent += 1;
     match &r.history {
         Some(h) if h.calls == 0 => {
-            t.start("History: 0 calls, ").int(h.errors).s(" errors").end();
+            t.start("History: 0 calls, ")
+                .int(h.errors)
+                .s(" errors")
+                .end();
         }
         Some(h) => {
-            t.start("History: ").int(h.calls).s(" calls, mean ").fixed(h.mean_ms, 3);
-            t.s(" ms, p50 ").fixed(h.p50_ms, 3).s(" ms, p95 ").fixed(h.p95_ms, 3);
-            t.s(" ms, p99 ").fixed(h.p99_ms, 3).s(" ms, ").int(h.errors).s(" errors").end();
+            t.start("History: ")
+                .int(h.calls)
+                .s(" calls, mean ")
+                .fixed(h.mean_ms, 3);
+            t.s(" ms, p50 ")
+                .fixed(h.p50_ms, 3)
+                .s(" ms, p95 ")
+                .fixed(h.p95_ms, 3);
+            t.s(" ms, p99 ")
+                .fixed(h.p99_ms, 3)
+                .s(" ms, ")
+                .int(h.errors)
+                .s(" errors")
+                .end();
         }
         None => t.start("History: No history").end(),
     }
     if let Some(a) = &r.analysis {
         if let Some((node, ms, share)) = &a.hottest {
-            t.start("Hottest Node: ").s(node).s(" (").fixed(*ms, 3).s(" ms exclusive, ");
+            t.start("Hottest Node: ")
+                .s(node)
+                .s(" (")
+                .fixed(*ms, 3)
+                .s(" ms exclusive, ");
             t.fixed(share * 100.0, 1).s("% of the total)").end();
         }
         if let Some((node, est, actual, _)) = &a.misestimate {
-            t.start("Worst Misestimate: ").s(node).s(" (estimated ").fixed(*est, 0);
+            t.start("Worst Misestimate: ")
+                .s(node)
+                .s(" (estimated ")
+                .fixed(*est, 0);
             let (factor, direction) = misestimate_parts(*est, *actual);
-            t.s(" rows, actual ").fixed(*actual, 0).s(": ").fixed(factor, 1);
+            t.s(" rows, actual ")
+                .fixed(*actual, 0)
+                .s(": ")
+                .fixed(factor, 1);
             t.s("x").s(direction).s(")").end();
         }
         if let Some((hit, read, temp)) = a.buffers {

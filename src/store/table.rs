@@ -989,7 +989,10 @@ pub(crate) mod tests {
 
     /// The keys `statement_entries` yields, sorted, against a scan of every entry.
     fn statement_keys(t: &Table, dbid: u32, q: i64, g: &Shared) -> (Vec<Key>, Vec<Key>) {
-        let mut fast: Vec<Key> = t.statement_entries(dbid, q, g).map(|(m, _)| m.key).collect();
+        let mut fast: Vec<Key> = t
+            .statement_entries(dbid, q, g)
+            .map(|(m, _)| m.key)
+            .collect();
         let mut scan: Vec<Key> = t
             .entries(g)
             .map(|(m, _)| m.key)
