@@ -5,9 +5,11 @@
 //! - [`store`]: the shared-memory statement store (layout and locking documented there);
 //! - [`hooks`]: the FFI edge that turns planner/executor/utility events into store updates;
 //! - [`normalize`]: constants to `$n` (pure);
+//! - [`advice`]: the advice engines (pure);
 //! - [`api`]: the SQL surface.
 #![deny(ffi_unwind_calls)]
 
+pub mod advice;
 pub mod api;
 pub mod explain;
 pub mod guc;
