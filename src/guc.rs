@@ -32,6 +32,8 @@ pub static PLAN_MIN_DURATION: GucSetting<i32> = GucSetting::<i32>::new(-1);
 pub static PLAN_TIMING: GucSetting<bool> = GucSetting::<bool>::new(true);
 pub static PLAN_MAX_SIZE: GucSetting<i32> = GucSetting::<i32>::new(8192);
 pub static EXPLAIN: GucSetting<bool> = GucSetting::<bool>::new(true);
+/// ms; 30 minutes.
+pub static LONG_TRANSACTION: GucSetting<i32> = GucSetting::<i32>::new(30 * 60 * 1000);
 
 /// Highest `pg_vitals.plan_memory` (kB): 1 GB, so that arena offsets fit 32 bits.
 pub const PLAN_MEMORY_MAX: i32 = 1024 * 1024;
@@ -88,6 +90,16 @@ fn define_session_settings() {
         &EXPLAIN,
         GucContext::Userset,
         GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"pg_vitals.long_transaction",
+        c"Sets the age from which vitals.autovacuum_advice reports a transaction holding the xmin horizon back.",
+        c"Sessions and prepared transactions open at least this long that hold the horizon back are named (xmin_horizon).",
+        &LONG_TRANSACTION,
+        0,
+        i32::MAX,
+        GucContext::Userset,
+        GucFlags::UNIT_MS,
     );
     GucRegistry::define_enum_guc(
         c"pg_vitals.track",

@@ -78,7 +78,7 @@ pub struct Table {
     pub relallvisible: f64,
     /// PostgreSQL 18.
     pub relallfrozen: Option<f64>,
-    /// Main fork size.
+    /// Main fork size as of the last vacuum or analyze (relpages x block size).
     pub table_bytes: f64,
     pub n_live_tup: Option<f64>,
     pub n_dead_tup: Option<f64>,
@@ -357,15 +357,20 @@ pub fn effective(t: &Table, s: &Settings) -> Effective {
         v
     });
     let (analyze_threshold, _) = pick("autovacuum_analyze_threshold", s.analyze_threshold, 0.0);
-    let (analyze_scale_factor, _) =
-        pick("autovacuum_analyze_scale_factor", s.analyze_scale_factor, 0.0);
+    let (analyze_scale_factor, _) = pick(
+        "autovacuum_analyze_scale_factor",
+        s.analyze_scale_factor,
+        0.0,
+    );
     // A table's freeze ages can only lower the server's.
     let freeze_max_age = opt(o, "autovacuum_freeze_max_age")
         .filter(|v| *v >= 0.0)
         .map_or(s.freeze_max_age, |v| v.min(s.freeze_max_age));
     let multixact_freeze_max_age = opt(o, "autovacuum_multixact_freeze_max_age")
         .filter(|v| *v >= 0.0)
-        .map_or(s.multixact_freeze_max_age, |v| v.min(s.multixact_freeze_max_age));
+        .map_or(s.multixact_freeze_max_age, |v| {
+            v.min(s.multixact_freeze_max_age)
+        });
     let enabled = o
         .and_then(|o| o.get("autovacuum_enabled"))
         .is_none_or(|v| !matches!(v.as_str(), "false" | "off" | "no" | "0"));
@@ -424,7 +429,7 @@ pub fn thresholds(t: &Table, e: &Effective, s: &Settings) -> Thresholds {
         _ => None,
     };
     let analyze =
-        (t.kind != "t").then(|| e.analyze_threshold + e.analyze_scale_factor * reltuples);
+        (t.kind != "t").then_some(e.analyze_threshold + e.analyze_scale_factor * reltuples);
     Thresholds {
         vacuum: Some(vacuum),
         insert,
@@ -474,6 +479,11 @@ pub struct Status<'a> {
 impl Status<'_> {
     pub fn vacuuming(&self) -> bool {
         self.table.vacuum_phase.is_some()
+    }
+    /// Estimated bloat as a share of the pages the estimate compares with (relpages).
+    pub fn bloat_share(&self, s: &Settings) -> Option<f64> {
+        let pages = self.table.relpages * s.block_size;
+        self.bloat_bytes.filter(|_| pages > 0.0).map(|b| b / pages)
     }
 }
 
@@ -561,6 +571,8 @@ pub mod cutoffs {
     /// max(1 hour, 10 x naptime).
     pub const BEHIND_FACTOR: f64 = 1.1;
     pub const BEHIND_MIN_S: f64 = 3600.0;
+    /// `vacuum_behind` for a table never vacuumed: this far past the threshold.
+    pub const NEVER_VACUUMED_FACTOR: f64 = 10.0;
     /// `stale_statistics`: no analyze for a day although due.
     pub const STALE_S: f64 = 86_400.0;
     /// `cost_throttled`: a cost limit at or below this and a delay at or above this.
@@ -640,7 +652,10 @@ impl Ctx<'_> {
     /// C1: autovacuum cannot run at all.
     fn server(&self, statuses: &[Status], out: &mut Vec<Finding>) {
         let s = self.s;
-        for (name, on) in [("autovacuum", s.autovacuum), ("track_counts", s.track_counts)] {
+        for (name, on) in [
+            ("autovacuum", s.autovacuum),
+            ("track_counts", s.track_counts),
+        ] {
             if !on {
                 out.push(self.finding(
                     "autovacuum_off",
@@ -724,7 +739,11 @@ impl Ctx<'_> {
                 let Some((severity, what)) = self.wraparound_level(age, fma, multixact) else {
                     continue;
                 };
-                let kind = if multixact { "multixact" } else { "transaction ID" };
+                let kind = if multixact {
+                    "multixact"
+                } else {
+                    "transaction ID"
+                };
                 out.push(self.finding(
                     if multixact { "mxid_wraparound" } else { "xid_wraparound" },
                     severity,
@@ -879,8 +898,9 @@ impl Ctx<'_> {
             let last = last_of(t.last_vacuum, t.last_autovacuum);
             let behind = match last {
                 Some(l) => self.now_s - l > window,
-                // Never vacuumed: behind only when far past the threshold.
-                None => dead > 2.0 * vt,
+                // Never vacuumed: how long it has been due is unknown (autovacuum may only
+                // just have been enabled), so only when far past the threshold.
+                None => dead > NEVER_VACUUMED_FACTOR * vt,
             };
             if behind {
                 out.push(self.finding(
@@ -1006,19 +1026,19 @@ impl Ctx<'_> {
             ));
         }
         // B6: estimated bloat.
-        if let Some(bloat) = st.bloat_bytes {
-            let share = bloat / t.table_bytes.max(1.0);
+        if let (Some(bloat), Some(share)) = (st.bloat_bytes, st.bloat_share(s)) {
             if t.table_bytes >= BLOAT_MIN_BYTES && share >= BLOAT_WARNING {
+                let heap = t.relpages * s.block_size;
                 out.push(self.finding(
                     "bloat",
                     if share >= BLOAT_CRITICAL { Severity::Critical } else { Severity::Warning },
                     names(t),
                     format!(
-                        "{} takes {} but its {} rows would fill about {}: an estimated {:.0}% ({}) is bloat",
+                        "{} had {} at its last vacuum or analyze, and its {} rows would fill about {}: an estimated {:.0}% ({}) is bloat",
                         describe(t),
-                        size(t.table_bytes),
+                        size(heap),
                         count(t.reltuples.max(0.0)),
-                        size(t.table_bytes - bloat),
+                        size(heap - bloat),
                         share * 100.0,
                         size(bloat)
                     ),
@@ -1071,7 +1091,7 @@ impl Ctx<'_> {
                     "every extra pass reads every index again; give autovacuum more memory".into(),
                     format!(
                         "ALTER SYSTEM SET autovacuum_work_mem = '{:.0}MB'; SELECT pg_reload_conf()",
-                        (s.work_mem_kb * n / 1024.0).ceil().min(1024.0).max(64.0)
+                        (s.work_mem_kb * n / 1024.0).ceil().clamp(64.0, 1024.0)
                     ),
                 ));
             }
@@ -1168,9 +1188,12 @@ impl Ctx<'_> {
     /// C3: cost settings that throttle autovacuum below what the tables need.
     fn cost(&self, statuses: &[Status], out: &mut Vec<Finding>) {
         let s = self.s;
-        let behind = out
-            .iter()
-            .any(|f| matches!(f.rule, "vacuum_behind" | "xid_wraparound" | "mxid_wraparound"));
+        let behind = out.iter().any(|f| {
+            matches!(
+                f.rule,
+                "vacuum_behind" | "xid_wraparound" | "mxid_wraparound"
+            )
+        });
         if !(s.autovacuum && s.cost_limit <= LOW_COST_LIMIT) {
             return;
         }
@@ -1389,7 +1412,10 @@ mod tests {
         no_ins
             .options
             .insert("autovacuum_vacuum_insert_threshold".into(), "-1".into());
-        assert_eq!(thresholds(&no_ins, &effective(&no_ins, &s), &s).insert, None);
+        assert_eq!(
+            thresholds(&no_ins, &effective(&no_ins, &s), &s).insert,
+            None
+        );
         // Partitioned tables: nothing; TOAST tables: no analyze.
         let mut p = table("p", 0.0);
         p.kind = "p".into();
@@ -1403,11 +1429,19 @@ mod tests {
     fn reloptions_and_toast_fallback() {
         let s = settings(150004);
         let mut t = table("t", 1e6);
-        t.options.insert("autovacuum_vacuum_scale_factor".into(), "0.01".into());
-        t.options.insert("autovacuum_freeze_max_age".into(), "900000000".into());
+        t.options
+            .insert("autovacuum_vacuum_scale_factor".into(), "0.01".into());
+        t.options
+            .insert("autovacuum_freeze_max_age".into(), "900000000".into());
         let e = effective(&t, &s);
-        assert_eq!((e.vacuum_scale_factor, e.own_vacuum_scale_factor), (0.01, true));
-        assert_eq!(e.freeze_max_age, 2e8, "a table can only lower freeze_max_age");
+        assert_eq!(
+            (e.vacuum_scale_factor, e.own_vacuum_scale_factor),
+            (0.01, true)
+        );
+        assert_eq!(
+            e.freeze_max_age, 2e8,
+            "a table can only lower freeze_max_age"
+        );
         // A TOAST table without options of its own uses its parent's ...
         let mut toast = table("pg_toast_1", 1e6);
         toast.kind = "t".into();
@@ -1423,7 +1457,10 @@ mod tests {
             .options
             .insert("autovacuum_vacuum_threshold".into(), "5".into());
         let e = effective(&toast, &s);
-        assert_eq!((e.enabled, e.source, e.vacuum_threshold), (true, "table", 5.0));
+        assert_eq!(
+            (e.enabled, e.source, e.vacuum_threshold),
+            (true, "table", 5.0)
+        );
     }
 
     #[test]
@@ -1527,14 +1564,22 @@ mod tests {
     #[test]
     fn disabled_table_with_heavy_updates() {
         let mut t = table("busy", 10_000.0);
-        t.options.insert("autovacuum_enabled".into(), "false".into());
+        t.options
+            .insert("autovacuum_enabled".into(), "false".into());
         let i = inputs(150004, vec![t.clone()]);
         assert_eq!(rules(&i), [("autovacuum_disabled", Severity::Warning)]);
         t.n_dead_tup = Some(50_000.0);
         let f = findings(&inputs(150004, vec![t]));
         assert_eq!(f[0].severity, Severity::Critical);
-        assert_eq!(f[0].sql, "ALTER TABLE public.busy RESET (autovacuum_enabled)");
-        assert!(f[0].finding.contains("24.4x its vacuum threshold of 2,050"), "{}", f[0].finding);
+        assert_eq!(
+            f[0].sql,
+            "ALTER TABLE public.busy RESET (autovacuum_enabled)"
+        );
+        assert!(
+            f[0].finding.contains("24.4x its vacuum threshold of 2,050"),
+            "{}",
+            f[0].finding
+        );
         // Not also "vacuum_behind": that is for tables autovacuum is meant to vacuum.
         assert_eq!(f.len(), 1);
         // A TOAST table's own option: reset through its parent.
@@ -1544,9 +1589,14 @@ mod tests {
         toast.parent_schema = Some("public".into());
         toast.parent_name = Some("docs".into());
         toast.parent_sql_name = Some("public.docs".into());
-        toast.options.insert("autovacuum_enabled".into(), "false".into());
+        toast
+            .options
+            .insert("autovacuum_enabled".into(), "false".into());
         let f = findings(&inputs(150004, vec![toast]));
-        assert_eq!(f[0].sql, "ALTER TABLE public.docs RESET (toast.autovacuum_enabled)");
+        assert_eq!(
+            f[0].sql,
+            "ALTER TABLE public.docs RESET (toast.autovacuum_enabled)"
+        );
         assert!(f[0].finding.contains("TOAST table of public.docs"));
     }
 
@@ -1623,6 +1673,17 @@ mod tests {
         // Vacuumed 10 minutes ago, or being vacuumed: not behind.
         t.last_autovacuum = Some(NOW - HOUR / 6);
         assert_eq!(rules(&inputs(150004, vec![t.clone()])), []);
+        t.last_autovacuum = Some(NOW - 3 * HOUR);
+        t.vacuum_phase = Some("vacuuming indexes".into());
+        assert_eq!(rules(&inputs(150004, vec![t.clone()])), []);
+        // Never vacuumed: only ten times past the threshold (20,050 here).
+        t.vacuum_phase = None;
+        t.last_autovacuum = None;
+        assert_eq!(rules(&inputs(150004, vec![t.clone()])), []);
+        t.n_dead_tup = Some(210_000.0);
+        assert!(
+            rules(&inputs(150004, vec![t.clone()])).contains(&("vacuum_behind", Severity::Warning))
+        );
         // A large table a third dead.
         let mut big = table("big", 100_000.0);
         big.options
@@ -1672,10 +1733,14 @@ mod tests {
     fn stale_statistics_and_partitioned_parents() {
         // Autovacuum off for the table, bulk changes since the last analyze.
         let mut t = table("t", 10_000.0);
-        t.options.insert("autovacuum_enabled".into(), "false".into());
+        t.options
+            .insert("autovacuum_enabled".into(), "false".into());
         t.n_mod_since_analyze = Some(5_000.0);
         let r = rules(&inputs(150004, vec![t.clone()]));
-        assert!(r.contains(&("stale_statistics", Severity::Warning)), "{r:?}");
+        assert!(
+            r.contains(&("stale_statistics", Severity::Warning)),
+            "{r:?}"
+        );
         // Enabled: stale only when no analyze ran for a day.
         let mut on = table("on", 10_000.0);
         on.n_mod_since_analyze = Some(5_000.0);
@@ -1757,7 +1822,11 @@ mod tests {
             ]
         );
         assert_eq!(f[0].severity, Severity::Critical, "past freeze_max_age");
-        assert!(f[2].finding.contains("pid 4242 (idle in transaction"), "{}", f[2].finding);
+        assert!(
+            f[2].finding.contains("pid 4242 (idle in transaction"),
+            "{}",
+            f[2].finding
+        );
         // The session of 60 s is under pg_vitals.long_transaction; lowered, it shows.
         i.long_transaction_s = 30.0;
         assert!(findings(&i).iter().any(|f| f.sql.contains("(77)")));
@@ -1768,8 +1837,14 @@ mod tests {
         let mut i = inputs(150004, vec![table("a", 10.0)]);
         i.settings.insert("autovacuum".into(), "off".into());
         let f = findings(&i);
-        assert_eq!((f[0].rule, f[0].severity), ("autovacuum_off", Severity::Critical));
-        assert_eq!(f[0].sql, "ALTER SYSTEM SET autovacuum = on; SELECT pg_reload_conf()");
+        assert_eq!(
+            (f[0].rule, f[0].severity),
+            ("autovacuum_off", Severity::Critical)
+        );
+        assert_eq!(
+            f[0].sql,
+            "ALTER SYSTEM SET autovacuum = on; SELECT pg_reload_conf()"
+        );
         // A 20 ms delay with the 200 limit (the pre-12 default): throttled.
         let mut i = inputs(150004, vec![]);
         i.settings

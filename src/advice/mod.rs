@@ -46,13 +46,20 @@ pub struct Finding {
 /// Most severe first, then by rule and object, so that the order is stable.
 pub fn sort(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
-        (a.severity, a.rule, &a.schema_name, &a.relation_name, &a.finding).cmp(&(
-            b.severity,
-            b.rule,
-            &b.schema_name,
-            &b.relation_name,
-            &b.finding,
-        ))
+        (
+            a.severity,
+            a.rule,
+            &a.schema_name,
+            &a.relation_name,
+            &a.finding,
+        )
+            .cmp(&(
+                b.severity,
+                b.rule,
+                &b.schema_name,
+                &b.relation_name,
+                &b.finding,
+            ))
     });
 }
 
@@ -62,7 +69,7 @@ pub fn count(x: f64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

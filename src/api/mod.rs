@@ -28,9 +28,11 @@ macro_rules! finfo_v1 {
 
 /// Raises an ERROR with a hint.
 fn raise(code: PgSqlErrorCode, message: String, hint: &str) -> ! {
-    pg_sys::panic::ErrorReport::new(code, message, "pg_vitals")
-        .set_hint(hint)
-        .report(pgrx::PgLogLevel::ERROR);
+    let mut report = pg_sys::panic::ErrorReport::new(code, message, "pg_vitals");
+    if !hint.is_empty() {
+        report = report.set_hint(hint);
+    }
+    report.report(pgrx::PgLogLevel::ERROR);
     unreachable!("ERROR does not return")
 }
 
@@ -465,3 +467,6 @@ pub unsafe extern "C-unwind" fn vitals_reset_plans(fcinfo: FunctionCallInfo) -> 
     let n = store::with_exclusive(|t, g| t.reset_plans(userid, dbid, queryid, g)).unwrap_or(0);
     Datum::from(n as i64)
 }
+
+// After the helpers above, which it uses (finfo_v1! is in scope from here on).
+mod autovacuum;

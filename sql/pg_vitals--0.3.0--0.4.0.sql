@@ -1,0 +1,82 @@
+-- pg_vitals 0.3.0 -> 0.4.0: autovacuum status and advice (vitals.autovacuum_status,
+-- vitals.autovacuum_advice).
+\echo Use "ALTER EXTENSION pg_vitals UPDATE TO '0.4.0'" to load this file. \quit
+
+-- vitals.autovacuum_status: one row per table (TOAST tables with their parent, partitioned
+-- tables too): the settings autovacuum uses for it after reloption fallback, each threshold
+-- as PostgreSQL computes it and how far the table is towards it, freeze ages, last
+-- (auto)vacuum and (auto)analyze, a vacuum running now, estimated bloat, and the server-wide
+-- ceiling of autovacuum's I/O under its cost settings. Needs no preloading.
+CREATE FUNCTION vitals._autovacuum_status(
+    OUT schema_name text,
+    OUT relation_name text,
+    OUT kind text,
+    OUT parent_schema_name text,
+    OUT parent_relation_name text,
+    OUT autovacuum_enabled bool,
+    OUT settings_source text,
+    OUT vacuum_base_threshold float8,
+    OUT vacuum_scale_factor float8,
+    OUT vacuum_max_threshold float8,
+    OUT insert_base_threshold float8,
+    OUT insert_scale_factor float8,
+    OUT analyze_base_threshold float8,
+    OUT analyze_scale_factor float8,
+    OUT freeze_max_age int8,
+    OUT multixact_freeze_max_age int8,
+    OUT dead_tuples int8,
+    OUT vacuum_threshold float8,
+    OUT vacuum_pct float8,
+    OUT inserts_since_vacuum int8,
+    OUT insert_threshold float8,
+    OUT insert_pct float8,
+    OUT mod_since_analyze int8,
+    OUT analyze_threshold float8,
+    OUT analyze_pct float8,
+    OUT xid_age int8,
+    OUT freeze_pct float8,
+    OUT mxid_age int8,
+    OUT multixact_freeze_pct float8,
+    OUT vacuum_due bool,
+    OUT wraparound_due bool,
+    OUT analyze_due bool,
+    OUT last_vacuum timestamptz,
+    OUT last_autovacuum timestamptz,
+    OUT last_analyze timestamptz,
+    OUT last_autoanalyze timestamptz,
+    OUT vacuum_running bool,
+    OUT vacuum_phase text,
+    OUT table_bytes int8,
+    OUT estimated_bloat_bytes int8,
+    OUT estimated_bloat_pct float8,
+    OUT autovacuum_read_limit_mb_s float8,
+    OUT autovacuum_dirty_limit_mb_s float8
+)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'vitals_autovacuum_status'
+LANGUAGE C STRICT VOLATILE;
+
+CREATE VIEW vitals.autovacuum_status AS SELECT * FROM vitals._autovacuum_status();
+
+-- vitals.autovacuum_advice: one row per finding, most severe first, each with a statement
+-- to run as is.
+CREATE FUNCTION vitals._autovacuum_advice(
+    OUT rule text,
+    OUT severity text,
+    OUT schema_name text,
+    OUT relation_name text,
+    OUT finding text,
+    OUT recommendation text,
+    OUT sql text
+)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'vitals_autovacuum_advice'
+LANGUAGE C STRICT VOLATILE;
+
+CREATE VIEW vitals.autovacuum_advice AS
+SELECT rule, severity, schema_name, relation_name, finding, recommendation, sql
+FROM vitals._autovacuum_advice() WITH ORDINALITY AS a(rule, severity, schema_name, relation_name, finding, recommendation, sql, n)
+ORDER BY n;
+
+-- Anyone may read them: the gathering runs as the caller, who sees what its privileges allow.
+GRANT SELECT ON vitals.autovacuum_status, vitals.autovacuum_advice TO PUBLIC;

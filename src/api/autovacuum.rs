@@ -1,0 +1,183 @@
+//! `vitals.autovacuum_status` and `vitals.autovacuum_advice`: one SQL query gathers the
+//! inputs (`autovacuum_inputs.sql`, as the caller), `advice::autovacuum` decides. Neither
+//! needs the library preloaded.
+
+use super::{materialize, put, raise, Row};
+use crate::advice::autovacuum::{self, Inputs, Status};
+use pgrx::pg_sys::{self, Datum, FunctionCallInfo};
+use pgrx::PgSqlErrorCode;
+
+const INPUTS_SQL: &str = include_str!("autovacuum_inputs.sql");
+
+#[cfg(feature = "pg18")]
+const RELALLFROZEN: &str = "c.relallfrozen";
+#[cfg(not(feature = "pg18"))]
+const RELALLFROZEN: &str = "NULL::int4";
+
+fn inputs() -> Inputs {
+    let sql = INPUTS_SQL.replace("@RELALLFROZEN@", RELALLFROZEN);
+    let json = match pgrx::Spi::get_one::<String>(&sql) {
+        Ok(Some(json)) => json,
+        Ok(None) => raise(
+            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+            "pg_vitals: the autovacuum inputs query returned nothing".into(),
+            "",
+        ),
+        Err(e) => raise(
+            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+            format!("pg_vitals: the autovacuum inputs query failed: {e}"),
+            "",
+        ),
+    };
+    let mut inputs: Inputs = serde_json::from_str(&json).unwrap_or_else(|e| {
+        raise(
+            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+            format!("pg_vitals: unexpected autovacuum inputs: {e}"),
+            "",
+        )
+    });
+    inputs.long_transaction_s = crate::guc::LONG_TRANSACTION.get() as f64 / 1000.0;
+    inputs
+}
+
+fn report(inputs: &Inputs) -> autovacuum::Report<'_> {
+    autovacuum::analyze(inputs).unwrap_or_else(|e| {
+        raise(
+            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+            format!("pg_vitals: {e}"),
+            "",
+        )
+    })
+}
+
+impl Row {
+    fn text(&mut self, s: Option<&str>) {
+        self.push(s.map(|s| {
+            // SAFETY: copies the bytes into a palloc'd text.
+            Datum::from(unsafe {
+                pg_sys::cstring_to_text_with_len(s.as_ptr().cast(), s.len() as i32)
+            })
+        }));
+    }
+    fn bool(&mut self, b: bool) {
+        self.push(Some(Datum::from(b)));
+    }
+    fn float(&mut self, v: Option<f64>) {
+        match v.filter(|v| v.is_finite()) {
+            Some(v) => self.f64(v),
+            None => self.push(None),
+        }
+    }
+    fn int(&mut self, v: Option<f64>) {
+        self.push(
+            v.filter(|v| v.is_finite())
+                .map(|v| Datum::from(v.round() as i64)),
+        );
+    }
+    fn time(&mut self, v: Option<i64>) {
+        self.push(v.map(Datum::from));
+    }
+}
+
+fn kind_name(kind: &str) -> &'static str {
+    match kind {
+        "r" => "table",
+        "t" => "toast table",
+        "m" => "materialized view",
+        "p" => "partitioned table",
+        _ => "other",
+    }
+}
+
+/// Percent of the way to a threshold (100: autovacuum acts).
+fn pct(value: Option<f64>, threshold: Option<f64>) -> Option<f64> {
+    match (value, threshold) {
+        (Some(v), Some(t)) if t > 0.0 => Some(100.0 * v / t),
+        _ => None,
+    }
+}
+
+fn status_row(st: &Status, s: &autovacuum::Settings) -> Row {
+    let t = st.table;
+    let e = &st.effective;
+    let th = &st.thresholds;
+    let mut row = Row::with_capacity(44);
+    row.text(Some(&t.schema));
+    row.text(Some(&t.name));
+    row.text(Some(kind_name(&t.kind)));
+    row.text(t.parent_schema.as_deref());
+    row.text(t.parent_name.as_deref());
+    row.bool(e.enabled);
+    row.text(Some(e.source));
+    row.float(Some(e.vacuum_threshold));
+    row.float(Some(e.vacuum_scale_factor));
+    row.float(e.vacuum_max_threshold);
+    row.float(e.insert_threshold);
+    row.float(e.insert_scale_factor);
+    row.float(Some(e.analyze_threshold));
+    row.float(Some(e.analyze_scale_factor));
+    row.int(Some(e.freeze_max_age));
+    row.int(Some(e.multixact_freeze_max_age));
+    row.int(t.n_dead_tup);
+    row.float(th.vacuum);
+    row.float(pct(t.n_dead_tup, th.vacuum));
+    row.int(t.n_ins_since_vacuum);
+    row.float(th.insert);
+    row.float(pct(t.n_ins_since_vacuum, th.insert));
+    row.int(t.n_mod_since_analyze);
+    row.float(th.analyze);
+    row.float(pct(t.n_mod_since_analyze, th.analyze));
+    row.int(t.xid_age);
+    row.float(pct(t.xid_age, Some(e.freeze_max_age)));
+    row.int(t.mxid_age);
+    row.float(pct(t.mxid_age, Some(e.multixact_freeze_max_age)));
+    row.bool(st.vacuum_due);
+    row.bool(st.wraparound_due);
+    row.bool(st.analyze_due);
+    row.time(t.last_vacuum);
+    row.time(t.last_autovacuum);
+    row.time(t.last_analyze);
+    row.time(t.last_autoanalyze);
+    row.bool(st.vacuuming());
+    row.text(t.vacuum_phase.as_deref());
+    row.int(Some(t.table_bytes));
+    row.int(st.bloat_bytes);
+    row.float(st.bloat_share(s).map(|b| b * 100.0));
+    row.float(s.mb_per_s(s.page_miss));
+    row.float(s.mb_per_s(s.page_dirty));
+    row
+}
+
+finfo_v1!(pg_finfo_vitals_autovacuum_status);
+#[no_mangle]
+#[pgrx::pg_guard]
+pub unsafe extern "C-unwind" fn vitals_autovacuum_status(fcinfo: FunctionCallInfo) -> Datum {
+    let inputs = inputs();
+    let report = report(&inputs);
+    let (ts, desc) = materialize(fcinfo);
+    for st in &report.statuses {
+        put(ts, desc, &mut status_row(st, &report.settings));
+    }
+    Datum::from(0)
+}
+
+finfo_v1!(pg_finfo_vitals_autovacuum_advice);
+#[no_mangle]
+#[pgrx::pg_guard]
+pub unsafe extern "C-unwind" fn vitals_autovacuum_advice(fcinfo: FunctionCallInfo) -> Datum {
+    let inputs = inputs();
+    let report = report(&inputs);
+    let (ts, desc) = materialize(fcinfo);
+    for f in &report.findings {
+        let mut row = Row::with_capacity(7);
+        row.text(Some(f.rule));
+        row.text(Some(&f.severity.to_string()));
+        row.text(f.schema_name.as_deref());
+        row.text(f.relation_name.as_deref());
+        row.text(Some(&f.finding));
+        row.text(Some(&f.recommendation));
+        row.text(Some(&f.sql));
+        put(ts, desc, &mut row);
+    }
+    Datum::from(0)
+}
