@@ -36,8 +36,8 @@ expect_eq() { # expect_eq WHAT ACTUAL EXPECTED
   return 1
 }
 
-regress_suites=(agreement statements percentiles failures plans privileges bad_input error_fidelity eviction upgrade explain explain_advice)
-isolation_specs=(concurrent_reset concurrent_failures)
+regress_suites=(agreement statements percentiles failures plans privileges bad_input error_fidelity eviction upgrade explain explain_advice autovacuum)
+isolation_specs=(concurrent_reset concurrent_failures xmin_horizon)
 
 pure_tests() { cargo test --lib --features pg15 --quiet; }
 

@@ -9,4 +9,7 @@ SELECT * FROM vitals.plans;
 SELECT vitals.reset();
 SELECT vitals.reset_plans();
 SHOW pg_vitals.track;
+-- The autovacuum views need no preloading.
+SELECT count(*) >= 0 AS autovacuum_status_works FROM vitals.autovacuum_status;
+SELECT count(*) >= 0 AS autovacuum_advice_works FROM vitals.autovacuum_advice;
 SELECT 1 AS still_working;
