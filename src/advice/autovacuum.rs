@@ -32,15 +32,111 @@ use super::{count, duration, size, Finding, Severity};
 use serde::Deserialize;
 use std::collections::HashMap;
 
+/// Seconds since 1970 (as `date_part('epoch', t)` gives them) to a TimestampTz
+/// (microseconds since 2000-01-01), the form kept here and shown by the views.
+pub fn timestamptz_of_epoch(seconds: f64) -> i64 {
+    ((seconds - 946_684_800.0) * 1e6).round() as i64
+}
+
+fn epoch<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    f64::deserialize(d).map(timestamptz_of_epoch)
+}
+
+/// pg_class.reloptions, `{name=value,...}`, as a map.
+pub fn reloptions(list: &[String]) -> HashMap<String, String> {
+    list.iter()
+        .map(|o| match o.split_once('=') {
+            Some((k, v)) => (k.to_string(), v.to_string()),
+            None => (o.clone(), String::new()),
+        })
+        .collect()
+}
+
+/// The tables as the SQL sends them: one array per column, in the same row order, so that
+/// no key name is repeated per row (a quarter of the JSON to build and parse). Each column is
+/// listed once: its JSON type, and how a value becomes the `Table` field of the same name.
+macro_rules! table_columns {
+    ($($field:ident: $json:ty => |$v:ident| $value:expr),* $(,)?) => {
+        #[derive(Debug, Default, Deserialize)]
+        #[serde(default)]
+        struct TableColumns {
+            $($field: Vec<$json>,)*
+        }
+
+        impl TableColumns {
+            fn rows(self) -> Result<Vec<Table>, String> {
+                let lengths = [$(self.$field.len()),*];
+                let n = lengths[0];
+                if lengths.iter().any(|&l| l != n) {
+                    return Err(format!("table columns of unequal lengths: {lengths:?}"));
+                }
+                let mut out: Vec<Table> = (0..n).map(|_| Table::default()).collect();
+                $(
+                    for (t, $v) in out.iter_mut().zip(self.$field) {
+                        t.$field = $value;
+                    }
+                )*
+                Ok(out)
+            }
+        }
+    };
+}
+
+table_columns! {
+    oid: u32 => |v| v,
+    kind: String => |v| v,
+    schema: String => |v| v,
+    name: String => |v| v,
+    sql_name: String => |v| v,
+    parent_schema: Option<String> => |v| v,
+    parent_name: Option<String> => |v| v,
+    parent_sql_name: Option<String> => |v| v,
+    options: Option<Vec<String>> => |v| reloptions(&v.unwrap_or_default()),
+    parent_options: Option<Vec<String>> => |v| v.map(|o| reloptions(&o)),
+    reltuples: f64 => |v| v,
+    relpages: f64 => |v| v,
+    relallvisible: f64 => |v| v,
+    relallfrozen: Option<f64> => |v| v,
+    table_bytes: f64 => |v| v,
+    n_live_tup: Option<f64> => |v| v,
+    n_dead_tup: Option<f64> => |v| v,
+    n_mod_since_analyze: Option<f64> => |v| v,
+    n_ins_since_vacuum: Option<f64> => |v| v,
+    n_tup_ins: Option<f64> => |v| v,
+    n_tup_upd: Option<f64> => |v| v,
+    n_tup_del: Option<f64> => |v| v,
+    last_vacuum: Option<f64> => |v| v.map(timestamptz_of_epoch),
+    last_autovacuum: Option<f64> => |v| v.map(timestamptz_of_epoch),
+    last_analyze: Option<f64> => |v| v.map(timestamptz_of_epoch),
+    last_autoanalyze: Option<f64> => |v| v.map(timestamptz_of_epoch),
+    xid_age: Option<f64> => |v| v,
+    mxid_age: Option<f64> => |v| v,
+    vacuum_phase: Option<String> => |v| v,
+    index_vacuum_count: Option<f64> => |v| v,
+    ncols: Option<f64> => |v| v,
+    stats_cols: Option<f64> => |v| v,
+    data_width: Option<f64> => |v| v,
+    has_nulls: Option<bool> => |v| v,
+}
+
+fn table_columns<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Table>, D::Error> {
+    match Option::<TableColumns>::deserialize(d)? {
+        Some(c) => c.rows().map_err(serde::de::Error::custom),
+        None => Ok(Vec::new()),
+    }
+}
+
 /// Everything the rules look at, as the SQL surface gathers it.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Inputs {
-    /// now(), as a TimestampTz (microseconds since 2000-01-01).
+    /// now(), as a TimestampTz (microseconds since 2000-01-01); seconds since 1970 in JSON.
+    #[serde(deserialize_with = "epoch")]
     pub now: i64,
     pub current_database: String,
     /// pg_settings: name -> setting, in the setting's base unit.
     pub settings: HashMap<String, String>,
-    #[serde(default)]
+    /// One array per column in JSON (see [`TableColumns`]).
+    #[serde(default, deserialize_with = "table_columns")]
     pub tables: Vec<Table>,
     #[serde(default)]
     pub databases: Vec<Database>,
@@ -55,7 +151,7 @@ pub struct Inputs {
 }
 
 /// One table (or TOAST table, materialized view, partitioned table).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default)]
 pub struct Table {
     pub oid: u32,
     /// pg_class.relkind: r, t, m or p.
@@ -69,7 +165,6 @@ pub struct Table {
     pub parent_name: Option<String>,
     pub parent_sql_name: Option<String>,
     /// The table's reloptions (name -> value).
-    #[serde(default)]
     pub options: HashMap<String, String>,
     /// TOAST tables: the parent's reloptions, used when the TOAST table has none of its own.
     pub parent_options: Option<HashMap<String, String>>,
@@ -87,6 +182,7 @@ pub struct Table {
     pub n_tup_ins: Option<f64>,
     pub n_tup_upd: Option<f64>,
     pub n_tup_del: Option<f64>,
+    /// TimestampTz values.
     pub last_vacuum: Option<i64>,
     pub last_autovacuum: Option<i64>,
     pub last_analyze: Option<i64>,
@@ -440,7 +536,7 @@ pub fn thresholds(t: &Table, e: &Effective, s: &Settings) -> Thresholds {
 /// Estimated bloat in bytes of the main fork, from the columns' statistics (as
 /// pgsql-bloat-estimation does): the pages the live rows would fill at the table's
 /// fillfactor against the pages it has. None when some column lacks statistics the caller
-/// may read, or the table was never analyzed.
+/// may read, or the table was never analyzed (and, as gathered, for tables under 1 MB).
 pub fn estimated_bloat(t: &Table, e: &Effective, s: &Settings) -> Option<f64> {
     let (ncols, stats_cols, width) = (t.ncols?, t.stats_cols?, t.data_width?);
     if ncols <= 0.0 || stats_cols < ncols || t.reltuples < 0.0 || t.relpages <= 0.0 {
@@ -522,7 +618,9 @@ pub struct Report<'a> {
 
 pub fn analyze(inputs: &Inputs) -> Result<Report<'_>, String> {
     let s = Settings::from_pg_settings(&inputs.settings)?;
-    let statuses: Vec<Status> = inputs.tables.iter().map(|t| status(t, &s)).collect();
+    let mut statuses: Vec<Status> = inputs.tables.iter().map(|t| status(t, &s)).collect();
+    statuses
+        .sort_by(|a, b| (&a.table.schema, &a.table.name).cmp(&(&b.table.schema, &b.table.name)));
     let mut findings = Vec::new();
     let ctx = Ctx {
         s: &s,
@@ -1879,15 +1977,49 @@ mod tests {
 
     #[test]
     fn inputs_parse_from_json() {
-        let json = r#"{"now": 1, "current_database": "d", "settings": {"a": "1"},
-            "tables": [{"oid": 5, "kind": "r", "schema": "s", "name": "n", "sql_name": "s.n",
-                        "options": {"fillfactor": "70"}, "reltuples": -1, "relpages": 0,
-                        "relallvisible": 0, "table_bytes": 0, "xid_age": 12, "last_vacuum": null}],
+        let json = r#"{"now": 946684801.5, "current_database": "d", "settings": {"a": "1"},
+            "tables": {"oid": [5, 6], "kind": ["r", "t"], "schema": ["s", "pg_toast"],
+                       "name": ["n", "t"], "sql_name": ["s.n", "x"],
+                       "parent_schema": [null, "s"], "parent_name": [null, "n"],
+                       "parent_sql_name": [null, "s.n"],
+                       "options": [["fillfactor=70", "autovacuum_enabled=false"], null],
+                       "parent_options": [null, []], "reltuples": [-1, 0], "relpages": [0, 0],
+                       "relallvisible": [0, 0], "relallfrozen": [null, null],
+                       "table_bytes": [0, 0], "n_live_tup": [null, 1], "n_dead_tup": [null, 2],
+                       "n_mod_since_analyze": [null, 0], "n_ins_since_vacuum": [null, 0],
+                       "n_tup_ins": [null, 0], "n_tup_upd": [null, 0], "n_tup_del": [null, 0],
+                       "last_vacuum": [null, null], "last_autovacuum": [null, null],
+                       "last_analyze": [946684800.000001, null], "last_autoanalyze": [null, null],
+                       "xid_age": [12, 7], "mxid_age": [0, 0], "vacuum_phase": [null, null],
+                       "index_vacuum_count": [null, null], "ncols": [2, null],
+                       "stats_cols": [2, null], "data_width": [8, null], "has_nulls": [false, null]},
             "databases": [{"name": "d", "xid_age": 3, "mxid_age": 1}],
             "holders": [{"kind": "slot", "name": "x", "name_sql": "'x'", "active": false}]}"#;
         let i: Inputs = serde_json::from_str(json).unwrap();
+        assert_eq!(i.now, 1_500_000);
         assert_eq!(i.tables[0].options["fillfactor"], "70");
+        assert_eq!(i.tables[0].options["autovacuum_enabled"], "false");
+        assert_eq!(i.tables[0].parent_options, None);
+        assert_eq!(i.tables[0].last_vacuum, None);
+        assert_eq!(i.tables[0].last_analyze, Some(1));
+        assert!(i.tables[1].options.is_empty());
+        assert_eq!(i.tables[1].parent_options, Some(HashMap::new()));
         assert_eq!(i.tables[0].xid_age, Some(12.0));
+        assert_eq!(
+            (i.tables[1].n_dead_tup, i.tables[1].xid_age),
+            (Some(2.0), Some(7.0))
+        );
+        assert_eq!(i.tables[1].parent_sql_name.as_deref(), Some("s.n"));
+        // No tables: NULL. Columns of unequal lengths: an error, not misaligned rows.
+        let none: Inputs = serde_json::from_str(
+            r#"{"now": 0, "current_database": "d", "settings": {}, "tables": null}"#,
+        )
+        .unwrap();
+        assert!(none.tables.is_empty());
+        let bad = serde_json::from_str::<Inputs>(
+            r#"{"now": 0, "current_database": "d", "settings": {}, "tables": {"oid": [1, 2], "kind": ["r"]}}"#,
+        );
+        assert!(bad.unwrap_err().to_string().contains("unequal lengths"));
         assert_eq!(i.holders[0].active, Some(false));
         assert!(analyze(&i).unwrap_err().contains("server_version_num"));
     }

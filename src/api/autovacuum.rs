@@ -14,8 +14,38 @@ const RELALLFROZEN: &str = "c.relallfrozen";
 #[cfg(not(feature = "pg18"))]
 const RELALLFROZEN: &str = "NULL::int4";
 
+/// Column statistics per table for the bloat estimate, of tables of 1 MB or more (a few
+/// pages of bloat say nothing): straight from pg_statistic for callers who may read it (the
+/// rows pg_stats would show them, as fast as a hash aggregate gets), else through pg_stats,
+/// which keeps out the columns the caller may not read. The table-name filter is leakproof, so
+/// PostgreSQL applies it inside pg_stats, before its privilege check of every statistic
+/// (10 ms instead of 170 ms for a member of pg_monitor with 10,000 small tables).
+const COLSTATS_PG_STATISTIC: &str = "SELECT starelid AS relid, count(*) AS stats_cols,
+           sum((1 - stanullfrac) * stawidth) AS data_width, bool_or(stanullfrac > 0) AS has_nulls
+    FROM pg_catalog.pg_statistic
+    WHERE NOT stainherit AND starelid IN (SELECT oid FROM big)
+    GROUP BY starelid";
+const COLSTATS_PG_STATS: &str = "SELECT b.oid AS relid, count(*) AS stats_cols,
+           sum((1 - ps.null_frac) * ps.avg_width) AS data_width, bool_or(ps.null_frac > 0) AS has_nulls
+    FROM pg_catalog.pg_stats ps JOIN big b ON b.nspname = ps.schemaname AND b.relname = ps.tablename
+    WHERE NOT ps.inherited AND ps.tablename = ANY (ARRAY(SELECT relname FROM big))
+    GROUP BY b.oid";
+
 fn inputs() -> Inputs {
-    let sql = INPUTS_SQL.replace("@RELALLFROZEN@", RELALLFROZEN);
+    let direct = pgrx::Spi::get_one::<bool>(
+        "SELECT has_table_privilege('pg_catalog.pg_statistic', 'SELECT')",
+    )
+    .ok()
+    .flatten()
+    .unwrap_or(false);
+    let sql = INPUTS_SQL.replace("@RELALLFROZEN@", RELALLFROZEN).replace(
+        "@COLSTATS@",
+        if direct {
+            COLSTATS_PG_STATISTIC
+        } else {
+            COLSTATS_PG_STATS
+        },
+    );
     let json = match pgrx::Spi::get_one::<String>(&sql) {
         Ok(Some(json)) => json,
         Ok(None) => raise(
