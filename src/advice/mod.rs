@@ -1,9 +1,11 @@
 //! Advice engines (pure Rust): plain input structs in, findings out, tested without a server.
 //! The SQL surface gathers the inputs (`api`) and shows the results.
 //!
-//! - [`autovacuum`]: per-table autovacuum status and the autovacuum rules.
+//! - [`autovacuum`]: per-table autovacuum status and the autovacuum rules;
+//! - [`config`]: configuration advice for the host and workload.
 
 pub mod autovacuum;
+pub mod config;
 
 use serde::Deserialize;
 use std::fmt;

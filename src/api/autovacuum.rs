@@ -4,7 +4,7 @@
 
 use super::{materialize, put, raise, Row};
 use crate::advice::autovacuum::{self, Inputs, Status};
-use pgrx::pg_sys::{self, Datum, FunctionCallInfo};
+use pgrx::pg_sys::{Datum, FunctionCallInfo};
 use pgrx::PgSqlErrorCode;
 
 const INPUTS_SQL: &str = include_str!("autovacuum_inputs.sql");
@@ -78,35 +78,6 @@ fn report(inputs: &Inputs) -> autovacuum::Report<'_> {
             "",
         )
     })
-}
-
-impl Row {
-    fn text(&mut self, s: Option<&str>) {
-        self.push(s.map(|s| {
-            // SAFETY: copies the bytes into a palloc'd text.
-            Datum::from(unsafe {
-                pg_sys::cstring_to_text_with_len(s.as_ptr().cast(), s.len() as i32)
-            })
-        }));
-    }
-    fn bool(&mut self, b: bool) {
-        self.push(Some(Datum::from(b)));
-    }
-    fn float(&mut self, v: Option<f64>) {
-        match v.filter(|v| v.is_finite()) {
-            Some(v) => self.f64(v),
-            None => self.push(None),
-        }
-    }
-    fn int(&mut self, v: Option<f64>) {
-        self.push(
-            v.filter(|v| v.is_finite())
-                .map(|v| Datum::from(v.round() as i64)),
-        );
-    }
-    fn time(&mut self, v: Option<i64>) {
-        self.push(v.map(Datum::from));
-    }
 }
 
 fn kind_name(kind: &str) -> &'static str {

@@ -19,8 +19,9 @@ pgrx::extension_sql_file!("surface.sql", name = "surface", finalize);
 macro_rules! finfo_v1 {
     ($name:ident) => {
         #[no_mangle]
-        pub extern "C" fn $name() -> &'static pg_sys::Pg_finfo_record {
-            const V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
+        pub extern "C" fn $name() -> &'static ::pgrx::pg_sys::Pg_finfo_record {
+            const V1: ::pgrx::pg_sys::Pg_finfo_record =
+                ::pgrx::pg_sys::Pg_finfo_record { api_version: 1 };
             &V1
         }
     };
@@ -468,5 +469,36 @@ pub unsafe extern "C-unwind" fn vitals_reset_plans(fcinfo: FunctionCallInfo) -> 
     Datum::from(n as i64)
 }
 
-// After the helpers above, which it uses (finfo_v1! is in scope from here on).
+/// Columns of the advice functions' rows.
+impl Row {
+    pub(super) fn text(&mut self, s: Option<&str>) {
+        self.push(s.map(|s| {
+            // SAFETY: copies the bytes into a palloc'd text.
+            Datum::from(unsafe {
+                pg_sys::cstring_to_text_with_len(s.as_ptr().cast(), s.len() as i32)
+            })
+        }));
+    }
+    pub(super) fn bool(&mut self, b: bool) {
+        self.push(Some(Datum::from(b)));
+    }
+    pub(super) fn float(&mut self, v: Option<f64>) {
+        match v.filter(|v| v.is_finite()) {
+            Some(v) => self.f64(v),
+            None => self.push(None),
+        }
+    }
+    pub(super) fn int(&mut self, v: Option<f64>) {
+        self.push(
+            v.filter(|v| v.is_finite())
+                .map(|v| Datum::from(v.round() as i64)),
+        );
+    }
+    pub(super) fn time(&mut self, v: Option<i64>) {
+        self.push(v.map(Datum::from));
+    }
+}
+
+// After the helpers above, which they use (finfo_v1! is in scope from here on).
 mod autovacuum;
+mod config;

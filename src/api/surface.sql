@@ -218,3 +218,31 @@ ORDER BY n;
 
 -- Anyone may read them: the gathering runs as the caller, who sees what its privileges allow.
 GRANT SELECT ON vitals.autovacuum_status, vitals.autovacuum_advice TO PUBLIC;
+
+-- vitals.config_advice: one row per setting PGTune's formulas cover, for this host (memory
+-- and CPUs detected, cgroup limits first, unless given) and workload, each value converted to
+-- the setting's unit and bounds; and a whole-server memory check.
+CREATE FUNCTION vitals.config_advice(
+    workload text DEFAULT 'mixed',
+    storage text DEFAULT 'ssd',
+    total_memory text DEFAULT NULL,
+    cpus integer DEFAULT NULL,
+    max_connections integer DEFAULT NULL,
+    OUT name text,
+    OUT current_value text,
+    OUT recommended_value text,
+    OUT recommended_setting text,
+    OUT unit text,
+    OUT severity text,
+    OUT reason text,
+    OUT requires_restart bool,
+    OUT sql text
+)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'vitals_config_advice'
+LANGUAGE C VOLATILE;
+
+-- It reads the host's memory and CPU limits: for monitoring roles, as pg_stat_statements'
+-- privileges go.
+REVOKE ALL ON FUNCTION vitals.config_advice(text, text, text, integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION vitals.config_advice(text, text, text, integer, integer) TO pg_monitor;
