@@ -1,5 +1,6 @@
 -- pg_vitals 0.3.0 -> 0.4.0: autovacuum status and advice (vitals.autovacuum_status,
--- vitals.autovacuum_advice) and configuration advice (vitals.config_advice()).
+-- vitals.autovacuum_advice), configuration advice (vitals.config_advice()) and workload advice
+-- (vitals.workload_advice).
 \echo Use "ALTER EXTENSION pg_vitals UPDATE TO '0.4.0'" to load this file. \quit
 
 -- vitals.autovacuum_status: one row per table (TOAST tables with their parent, partitioned
@@ -108,3 +109,30 @@ LANGUAGE C VOLATILE;
 -- privileges go.
 REVOKE ALL ON FUNCTION vitals.config_advice(text, text, text, integer, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION vitals.config_advice(text, text, text, integer, integer) TO pg_monitor;
+
+-- vitals.workload_advice: what this database's statement statistics and table and index
+-- activity say should change, one row per finding, most severe first; `tentative` when the
+-- statistics behind it cover less than a week.
+CREATE FUNCTION vitals._workload_advice(
+    OUT rule text,
+    OUT severity text,
+    OUT queryid bigint,
+    OUT query text,
+    OUT relation text,
+    OUT finding text,
+    OUT recommendation text,
+    OUT sql text,
+    OUT tentative bool
+)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'vitals_workload_advice'
+LANGUAGE C STRICT VOLATILE;
+
+CREATE VIEW vitals.workload_advice AS
+SELECT rule, severity, queryid, query, relation, finding, recommendation, sql, tentative
+FROM vitals._workload_advice() WITH ORDINALITY
+    AS a(rule, severity, queryid, query, relation, finding, recommendation, sql, tentative, n)
+ORDER BY n;
+
+-- Anyone may read it: the gathering runs as the caller, who sees what its privileges allow.
+GRANT SELECT ON vitals.workload_advice TO PUBLIC;

@@ -2,10 +2,12 @@
 //! The SQL surface gathers the inputs (`api`) and shows the results.
 //!
 //! - [`autovacuum`]: per-table autovacuum status and the autovacuum rules;
-//! - [`config`]: configuration advice for the host and workload.
+//! - [`config`]: configuration advice for the host and workload;
+//! - [`workload`]: advice from the statement statistics and table and index activity.
 
 pub mod autovacuum;
 pub mod config;
+pub mod workload;
 
 use serde::Deserialize;
 use std::fmt;

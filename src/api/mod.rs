@@ -502,3 +502,4 @@ impl Row {
 // After the helpers above, which they use (finfo_v1! is in scope from here on).
 mod autovacuum;
 mod config;
+mod workload;
