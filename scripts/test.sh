@@ -36,7 +36,7 @@ expect_eq() { # expect_eq WHAT ACTUAL EXPECTED
   return 1
 }
 
-regress_suites=(agreement statements percentiles failures plans privileges bad_input error_fidelity eviction upgrade explain explain_advice autovacuum config_advice)
+regress_suites=(agreement statements percentiles failures plans privileges bad_input error_fidelity eviction upgrade explain explain_advice autovacuum config_advice workload_advice)
 isolation_specs=(concurrent_reset concurrent_failures xmin_horizon)
 
 pure_tests() { cargo test --lib --features pg15 --quiet; }

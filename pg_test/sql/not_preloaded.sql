@@ -12,4 +12,6 @@ SHOW pg_vitals.track;
 -- The autovacuum views need no preloading.
 SELECT count(*) >= 0 AS autovacuum_status_works FROM vitals.autovacuum_status;
 SELECT count(*) >= 0 AS autovacuum_advice_works FROM vitals.autovacuum_advice;
+-- Workload advice without statement statistics: only the table and index rules.
+SELECT count(*) FILTER (WHERE queryid IS NOT NULL) AS statement_findings FROM vitals.workload_advice;
 SELECT 1 AS still_working;
