@@ -54,8 +54,8 @@ tables AS (
            r.reloptions AS options,
            CASE WHEN r.parent_oid IS NOT NULL THEN coalesce(r.parent_reloptions, '{}') END AS parent_options,
            r.reltuples, r.relpages, r.relallvisible, r.relallfrozen,
-           -- pg_class's size as of the last vacuum or analyze: pg_relation_size() would lock
-           -- every table, more locks than one transaction may hold with 10,000 tables.
+           -- pg_class's size as of the last vacuum or analyze: pg_relation_size() would open
+           -- every relation and read its file's size.
            r.relpages::float8 * current_setting('block_size')::float8 AS table_bytes,
            pg_stat_get_live_tuples(r.oid) AS n_live_tup,
            pg_stat_get_dead_tuples(r.oid) AS n_dead_tup,

@@ -27,7 +27,7 @@ SELECT json_build_object(
             'schema', s.schemaname, 'table', s.relname, 'name', s.indexrelname,
             'sql_name', quote_ident(s.schemaname) || '.' || quote_ident(s.indexrelname),
             'idx_scan', s.idx_scan,
-            -- pg_class's size: pg_relation_size() would lock every index.
+            -- pg_class's size: pg_relation_size() would open every index.
             'bytes', ic.relpages::float8 * current_setting('block_size')::float8,
             'enforces', i.indisunique OR i.indisprimary OR i.indisexclusion
                         OR EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid = i.indexrelid))), '[]'::json)
