@@ -311,35 +311,41 @@ pub fn advise(i: &Inputs) -> Vec<Finding> {
                 calls_text(s.calls),
                 size(s.temp_blks_written * bs)
             );
-            if s.query.as_deref().is_some_and(maintenance) {
-                // Index builds and the like sort in maintenance_work_mem.
-                let need_mb = mb_ceil(2.0 * per_call);
-                out.push(f(
-                    "temp_spill",
-                    severity,
-                    Some(s),
-                    None,
-                    format!("{written}; a maintenance command, which sorts in maintenance_work_mem"),
-                    format!("maintenance_work_mem = '{need_mb:.0}MB' for the role that runs it keeps its sort in memory"),
-                    Some(format!("ALTER ROLE {role} SET maintenance_work_mem = '{need_mb:.0}MB'")),
-                    stmt_tentative,
-                ));
+            // Index builds and the like sort in maintenance_work_mem; a sort or hash needs
+            // about twice in memory what it writes to disk.
+            let (setting, need_mb, detail, before, after) = if s
+                .query
+                .as_deref()
+                .is_some_and(maintenance)
+            {
+                (
+                    "maintenance_work_mem",
+                    mb_ceil(2.0 * per_call),
+                    "a maintenance command, which sorts in maintenance_work_mem".to_string(),
+                    "",
+                    "for the role that runs it keeps its sort in memory",
+                )
             } else {
-                // A sort or hash needs about twice in memory what it writes to disk.
-                let need_mb = mb_ceil(i.work_mem_kb * 1024.0 + 2.0 * per_call);
-                out.push(f(
-                    "temp_spill",
-                    severity,
-                    Some(s),
-                    None,
-                    format!("{written}; work_mem is {}", size(i.work_mem_kb * 1024.0)),
-                    format!(
-                        "a sort or hash that fits in memory does not touch disk: work_mem = '{need_mb:.0}MB' for the role that runs it (not server-wide: every sort and hash of every session may use that much)"
-                    ),
-                    Some(format!("ALTER ROLE {role} SET work_mem = '{need_mb:.0}MB'")),
-                    stmt_tentative,
-                ));
-            }
+                (
+                    "work_mem",
+                    mb_ceil(i.work_mem_kb * 1024.0 + 2.0 * per_call),
+                    format!("work_mem is {}", size(i.work_mem_kb * 1024.0)),
+                    "a sort or hash that fits in memory does not touch disk: ",
+                    "for the role that runs it (not server-wide: every sort and hash of every session may use that much)",
+                )
+            };
+            out.push(f(
+                "temp_spill",
+                severity,
+                Some(s),
+                None,
+                format!("{written}; {detail}"),
+                format!("{before}{setting} = '{need_mb:.0}MB' {after}"),
+                Some(format!(
+                    "ALTER ROLE {role} SET {setting} = '{need_mb:.0}MB'"
+                )),
+                stmt_tentative,
+            ));
         }
         // Q3: one statement taking most of the time.
         if Some(s.queryid) == top

@@ -2,7 +2,7 @@
 //! inputs (`autovacuum_inputs.sql`, as the caller), `advice::autovacuum` decides. Neither
 //! needs the library preloaded.
 
-use super::{materialize, put, raise, Row};
+use super::{json_query, materialize, put, raise, Row};
 use crate::advice::autovacuum::{self, Inputs, Status};
 use pgrx::pg_sys::{Datum, FunctionCallInfo};
 use pgrx::PgSqlErrorCode;
@@ -46,26 +46,7 @@ fn inputs() -> Inputs {
             COLSTATS_PG_STATS
         },
     );
-    let json = match pgrx::Spi::get_one::<String>(&sql) {
-        Ok(Some(json)) => json,
-        Ok(None) => raise(
-            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
-            "pg_vitals: the autovacuum inputs query returned nothing".into(),
-            "",
-        ),
-        Err(e) => raise(
-            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
-            format!("pg_vitals: the autovacuum inputs query failed: {e}"),
-            "",
-        ),
-    };
-    let mut inputs: Inputs = serde_json::from_str(&json).unwrap_or_else(|e| {
-        raise(
-            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
-            format!("pg_vitals: unexpected autovacuum inputs: {e}"),
-            "",
-        )
-    });
+    let mut inputs: Inputs = json_query(&sql, "autovacuum inputs");
     inputs.long_transaction_s = crate::guc::LONG_TRANSACTION.get() as f64 / 1000.0;
     inputs
 }

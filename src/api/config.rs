@@ -2,7 +2,7 @@
 //! as the server process sees it (memory and CPUs, cgroup limits first), this server's
 //! pg_settings, and `advice::config` deciding.
 
-use super::{materialize, put, raise, Row};
+use super::{json_query, materialize, put, raise, Row};
 use crate::advice::config::{self, Host, PgSetting, Request, Storage, Workload};
 use pgrx::pg_sys::{Datum, FunctionCallInfo};
 use pgrx::PgSqlErrorCode;
@@ -81,22 +81,13 @@ pub fn detect_host() -> Host {
 }
 
 fn settings() -> Vec<PgSetting> {
-    let json = pgrx::Spi::get_one::<String>(
+    json_query(
         "SELECT json_agg(json_build_object('name', name, 'setting', setting, 'unit', unit,
                 'vartype', vartype, 'context', context, 'min_val', min_val, 'max_val', max_val,
                 'enumvals', enumvals))::text
          FROM pg_catalog.pg_settings",
+        "pg_settings",
     )
-    .ok()
-    .flatten()
-    .unwrap_or_else(|| "[]".into());
-    serde_json::from_str(&json).unwrap_or_else(|e| {
-        raise(
-            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
-            format!("pg_vitals: unexpected pg_settings rows: {e}"),
-            "",
-        )
-    })
 }
 
 finfo_v1!(pg_finfo_vitals_config_advice);

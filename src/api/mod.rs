@@ -469,6 +469,31 @@ pub unsafe extern "C-unwind" fn vitals_reset_plans(fcinfo: FunctionCallInfo) -> 
     Datum::from(n as i64)
 }
 
+/// Runs a query that returns one JSON text (the advice functions gather their inputs so) and
+/// parses it; `what` names it in the error if either fails.
+fn json_query<T: serde::de::DeserializeOwned>(sql: &str, what: &str) -> T {
+    let json = match pgrx::Spi::get_one::<String>(sql) {
+        Ok(Some(json)) => json,
+        Ok(None) => raise(
+            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+            format!("pg_vitals: the {what} query returned nothing"),
+            "",
+        ),
+        Err(e) => raise(
+            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+            format!("pg_vitals: the {what} query failed: {e}"),
+            "",
+        ),
+    };
+    serde_json::from_str(&json).unwrap_or_else(|e| {
+        raise(
+            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+            format!("pg_vitals: unexpected {what}: {e}"),
+            "",
+        )
+    })
+}
+
 /// Columns of the advice functions' rows.
 impl Row {
     pub(super) fn text(&mut self, s: Option<&str>) {

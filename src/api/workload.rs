@@ -2,11 +2,10 @@
 //! (`workload_inputs.sql`), `advice::workload` decides. Without preloading there are no
 //! statement statistics: the table and index rules still run.
 
-use super::{materialize, put, raise, Row};
+use super::{json_query, materialize, put, Row};
 use crate::advice::workload::{self, Inputs};
 use crate::store;
 use pgrx::pg_sys::{Datum, FunctionCallInfo};
-use pgrx::PgSqlErrorCode;
 
 const INPUTS_SQL: &str = include_str!("workload_inputs.sql");
 
@@ -36,26 +35,7 @@ fn inputs() -> Inputs {
     let sql = INPUTS_SQL
         .replace("@STATEMENTS@", statements)
         .replace("@STATEMENTS_AGE@", age);
-    let json = match pgrx::Spi::get_one::<String>(&sql) {
-        Ok(Some(json)) => json,
-        Ok(None) => raise(
-            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
-            "pg_vitals: the workload inputs query returned nothing".into(),
-            "",
-        ),
-        Err(e) => raise(
-            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
-            format!("pg_vitals: the workload inputs query failed: {e}"),
-            "",
-        ),
-    };
-    serde_json::from_str(&json).unwrap_or_else(|e| {
-        raise(
-            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
-            format!("pg_vitals: unexpected workload inputs: {e}"),
-            "",
-        )
-    })
+    json_query(&sql, "workload inputs")
 }
 
 finfo_v1!(pg_finfo_vitals_workload_advice);
