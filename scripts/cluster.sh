@@ -36,6 +36,20 @@ lc_messages = 'C'
 CONF
 }
 
+# cluster_clone SRC DST: a copy of the stopped cluster SRC, data and settings, on its own
+# socket directory and port.
+cluster_clone() {
+  local src="$BUILD/$1" dir="$BUILD/$2"
+  cluster_stop "$2" 2>/dev/null || true
+  rm -rf "$dir"
+  mkdir -p "$dir/sock"
+  cp -a "$src/data" "$dir/data"
+  cp "$src/version" "$dir/version"
+  free_port >"$dir/port"
+  printf "unix_socket_directories = '%s'\nport = %s\n" "$dir/sock" "$(cat "$dir/port")" >>"$dir/data/postgresql.conf"
+  chown -R postgres: "$dir"
+}
+
 # cluster_conf NAME 'setting = value' ...: append settings (take effect at next start).
 cluster_conf() {
   local name=$1; shift

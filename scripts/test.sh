@@ -117,6 +117,30 @@ concurrent_eviction() {
     AND (SELECT count(*) FROM vitals.plans) <= entries FROM vitals.info")" t
 }
 
+# The TPC-C-like workload of bench/tpcc/ with pg_vitals tracking it: one warehouse loaded,
+# the standard mix for 5 s from 2 clients, no failed transaction, the consistency conditions
+# hold, and every transaction's statements were counted.
+tpcc_workload() {
+  local name=$1 v=$2 out t=bench/tpcc
+  chmod -R a+rX bench/tpcc
+  q "$name" "DROP DATABASE IF EXISTS tpcc" >/dev/null && q "$name" "CREATE DATABASE tpcc" >/dev/null || return 1
+  cluster_psql "$name" -d tpcc -q -v warehouses=1 -f $t/load.sql || return 1
+  out=$("$(bindir_for "$v")/pgbench" -n -h "$BUILD/$name/sock" -p "$(cat "$BUILD/$name/port")" -U postgres \
+    -M prepared -c 2 -j 2 -T 5 --max-tries=10 -D warehouses=1 \
+    -f $t/new_order.sql@45 -f $t/payment.sql@43 -f $t/order_status.sql@4 -f $t/delivery.sql@4 -f $t/stock_level.sql@4 tpcc 2>&1) \
+    || { echo "$out" | tail -20; return 1; }
+  echo "  $(grep -oP '^tps = [0-9.]+' <<<"$out"), $(grep -oP '^number of failed transactions: [0-9]+' <<<"$out")"
+  expect_eq "failed transactions" "$(grep -oP '^number of failed transactions: \K[0-9]+' <<<"$out")" 0 || return 1
+  expect_eq "consistency violations" "$(cluster_psql "$name" -d tpcc -Atq -f $t/check.sql | cut -d'|' -f3 | sort -u)" 0 || return 1
+  # A statement of each of the five transactions.
+  expect_eq "transactions tracked" "$(q "$name" "SELECT count(*) FROM (VALUES ('UPDATE district SET d_next_o_id%'),
+      ('UPDATE warehouse SET w_ytd%'), ('WITH o AS (SELECT o_id%'), ('WITH no AS (DELETE FROM new_order%'),
+      ('SELECT count(DISTINCT s_i_id)%')) AS p(pattern)
+    WHERE EXISTS (SELECT FROM vitals.statements s JOIN pg_database d ON d.oid = s.dbid
+                  WHERE d.datname = 'tpcc' AND s.calls > 0 AND s.query LIKE p.pattern)")" 5 || return 1
+  q "$name" "DROP DATABASE tpcc" >/dev/null
+}
+
 # Statistics and captured plans survive a clean restart; a damaged stats file is skipped
 # with a WARNING.
 persistence() {
@@ -180,6 +204,8 @@ for v in "${versions[@]}"; do
   check "pg$v: exact counts under concurrent clients" concurrent_exact_counts "$name" "$v"
   check "pg$v: concurrent resets" concurrent_resets "$name" "$v"
   check "pg$v: eviction under concurrent load" concurrent_eviction "$name" "$v"
+  check "pg$v: TPC-C-like workload (bench/tpcc): the mix runs, consistency holds, tracked" tpcc_workload "$name" "$v"
+  check "pg$v: config_advice agrees with PGTune's formulas (bench/pgtune.py)" cluster_python "$name" pg_test/pgtune_agreement.py
   check "pg$v: persistence across restart" persistence "$name"
   # Finally the same server without preloading pg_vitals.
   cluster_conf "$name" "shared_preload_libraries = ''"
