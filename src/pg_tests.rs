@@ -23,6 +23,23 @@ mod tests {
         );
     }
 
+    /// A panic while the store's lock is held (a bug of ours) unwinds through the lock
+    /// guard, which releases it: the next exclusive acquisition would wait forever otherwise.
+    #[pg_test]
+    fn a_panic_inside_the_store_lock_releases_it() {
+        let shared = std::panic::catch_unwind(|| {
+            crate::store::with_shared(|_, _| -> () { panic!("inside the shared lock") })
+        });
+        assert!(shared.is_err());
+        assert!(!crate::store::lock_held_by_me());
+        let exclusive = std::panic::catch_unwind(|| {
+            crate::store::with_exclusive(|_, _| -> () { panic!("inside the exclusive lock") })
+        });
+        assert!(exclusive.is_err());
+        assert!(!crate::store::lock_held_by_me());
+        assert!(crate::store::with_exclusive(|t, g| t.count(g)).is_some());
+    }
+
     // The tests of this module run concurrently in one server, and the server keeps its
     // statistics across test runs (pg_vitals.save): each test uses statements of its own,
     // measures differences, and never resets everything.

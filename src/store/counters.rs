@@ -7,6 +7,11 @@
 use super::histogram::Histogram;
 use bytemuck::{Pod, Zeroable};
 
+/// The largest count a stats file may hold: 2^53, exact as a float8 too. Counting a
+/// million events a second, a server takes 285 years to get there; a larger count in a file
+/// is damage, and adding to it could overflow.
+pub const MAX_COUNT: i64 = 1 << 53;
+
 /// Planning or execution: the two kinds of timing an entry keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -208,6 +213,78 @@ impl Counters {
             }
             self.jit_emission_time += j.emission_time;
         }
+    }
+
+    /// Whether these counters are ones [`Counters::record`] could have produced (for values
+    /// read from a file): counts from 0 to [`MAX_COUNT`], times finite and not negative, a
+    /// min not above its max, a valid histogram. The error names the first field that is not.
+    pub fn check(&self) -> Result<(), &'static str> {
+        let count = |v: i64| (0..=MAX_COUNT).contains(&v);
+        let time = |v: f64| v.is_finite() && v >= 0.0;
+        let r = &self.resources;
+        let counts = [
+            ("calls", self.calls[0]),
+            ("calls", self.calls[1]),
+            ("rows", self.rows),
+            ("shared_blks_hit", r.shared_blks_hit),
+            ("shared_blks_read", r.shared_blks_read),
+            ("shared_blks_dirtied", r.shared_blks_dirtied),
+            ("shared_blks_written", r.shared_blks_written),
+            ("local_blks_hit", r.local_blks_hit),
+            ("local_blks_read", r.local_blks_read),
+            ("local_blks_dirtied", r.local_blks_dirtied),
+            ("local_blks_written", r.local_blks_written),
+            ("temp_blks_read", r.temp_blks_read),
+            ("temp_blks_written", r.temp_blks_written),
+            ("wal_records", r.wal_records),
+            ("wal_fpi", r.wal_fpi),
+            ("jit_functions", self.jit_functions),
+            ("jit_inlining_count", self.jit_inlining_count),
+            ("jit_optimization_count", self.jit_optimization_count),
+            ("jit_emission_count", self.jit_emission_count),
+            ("errors", self.errors),
+        ];
+        if let Some((name, _)) = counts.iter().find(|(_, v)| !count(*v)) {
+            return Err(name);
+        }
+        if r.wal_bytes > MAX_COUNT as u64 {
+            return Err("wal_bytes");
+        }
+        let times = [
+            ("total_time", self.total_time[0]),
+            ("total_time", self.total_time[1]),
+            ("min_time", self.min_time[0]),
+            ("min_time", self.min_time[1]),
+            ("max_time", self.max_time[0]),
+            ("max_time", self.max_time[1]),
+            ("mean_time", self.mean_time[0]),
+            ("mean_time", self.mean_time[1]),
+            ("blk_read_time", r.blk_read_time),
+            ("blk_write_time", r.blk_write_time),
+            ("temp_blk_read_time", r.temp_blk_read_time),
+            ("temp_blk_write_time", r.temp_blk_write_time),
+            ("usage", self.usage),
+            ("jit_generation_time", self.jit_generation_time),
+            ("jit_inlining_time", self.jit_inlining_time),
+            ("jit_optimization_time", self.jit_optimization_time),
+            ("jit_emission_time", self.jit_emission_time),
+            ("error_time", self.error_time),
+        ];
+        if let Some((name, _)) = times.iter().find(|(_, v)| !time(*v)) {
+            return Err(name);
+        }
+        // Welford's sum may round a hair below zero: only finite is required.
+        if !self.sum_var_time.iter().all(|v| v.is_finite()) {
+            return Err("sum_var_time");
+        }
+        if (0..2).any(|k| self.calls[k] > 0 && self.min_time[k] > self.max_time[k]) {
+            return Err("min_time");
+        }
+        // Five 6-bit characters.
+        if !(0..1 << 30).contains(&self.last_sqlstate) {
+            return Err("last_sqlstate");
+        }
+        self.exec_histogram.check()
     }
 
     /// Population standard deviation of the planning or execution time (0 below 2 calls).

@@ -218,6 +218,21 @@ impl Histogram {
         quantiles_of(&self.counts(), qs, min_ms, max_ms)
     }
 
+    /// Whether the histogram is one this module could have built (for values read from a
+    /// file): each carry slot in use names a bucket no other slot names, and holds a
+    /// non-zero high part; a slot not in use is all zero. The error names the field.
+    pub fn check(&self) -> Result<(), &'static str> {
+        let mut seen = [false; BUCKETS];
+        for c in &self.carries {
+            match c.used {
+                0 if *c == Carry::default() => {}
+                1 if c.high != 0 && !std::mem::replace(&mut seen[c.bucket as usize], true) => {}
+                _ => return Err("exec_histogram"),
+            }
+        }
+        Ok(())
+    }
+
     /// Non-empty buckets as (bucket, count).
     pub fn buckets(&self) -> impl Iterator<Item = (usize, u64)> {
         self.counts()
@@ -248,13 +263,47 @@ pub fn quantiles_of<const N: usize>(
                 seen += n;
                 seen >= rank
             })
-            .map(|b| middle_ms(b).clamp(min_ms.min(max_ms), max_ms))
+            // max/min rather than clamp: bounds that are NaN or crossed must not panic.
+            .map(|b| middle_ms(b).min(max_ms).max(min_ms.min(max_ms)))
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quantiles_never_panic_on_bounds_that_are_nan_or_crossed() {
+        let mut h = Histogram::default();
+        h.add(2.0);
+        for (min, max) in [
+            (f64::NAN, 3.0),
+            (1.0, f64::NAN),
+            (5.0, 1.0),
+            (f64::NAN, f64::NAN),
+        ] {
+            let q = h.quantile(0.5, min, max);
+            assert!(q.is_some(), "{min} {max}");
+        }
+    }
+
+    #[test]
+    fn carry_slots_are_checked() {
+        let mut h = Histogram::default();
+        for _ in 0..70_000 {
+            h.add(2.0);
+        }
+        assert_eq!(h.check(), Ok(()));
+        let mut twice = h;
+        twice.carries[1] = twice.carries[0];
+        assert_eq!(twice.check(), Err("exec_histogram"));
+        let mut empty_high = h;
+        empty_high.carries[0].high = 0;
+        assert!(empty_high.check().is_err());
+        let mut stray = Histogram::default();
+        stray.carries[3].bucket = 9;
+        assert!(stray.check().is_err());
+    }
 
     #[test]
     fn thresholds_are_the_eighth_powers_of_two() {

@@ -34,9 +34,19 @@
 //!
 //! # Persistence
 //! With `pg_vitals.save`, the postmaster writes every entry to `pg_stat/pg_vitals.stat` at a
-//! clean shutdown and reads it back at startup (then deletes it). A file that is damaged,
-//! from another PostgreSQL major version or from another build layout is ignored with a
-//! WARNING; see [`persist`].
+//! clean shutdown and reads it back at startup (then deletes it). The file is written under
+//! a temporary name, flushed to disk and renamed, and the directory flushed, as
+//! PostgreSQL's `durable_rename` does. After a crash or an immediate shutdown nothing is
+//! saved: backends were killed where they stood, and as with PostgreSQL's own cumulative
+//! statistics the numbers start afresh. A file that is damaged, from another PostgreSQL
+//! major version or from another build layout, or that holds values no server could have
+//! written (NaN times, impossible counts, texts that are not valid in their encoding) is
+//! ignored with a WARNING; see [`persist`].
+//!
+//! # Crash restarts
+//! After a backend crashes, the postmaster throws shared memory away and creates it anew,
+//! calling the startup hook again: every pointer into shared memory is set again there, so
+//! that the backends it forks next see the new segment (pg_stat_statements does the same).
 
 pub mod counters;
 pub mod histogram;
@@ -46,22 +56,28 @@ pub mod table;
 
 use pgrx::pg_sys;
 use std::ffi::CStr;
-use std::sync::OnceLock;
 use table::{Exclusive, Layout, Shared, Table};
 
 const TRANCHE: &CStr = c"pg_vitals";
 const STATS_FILE: &str = "pg_stat/pg_vitals.stat";
 
-/// This backend's view of the store, set once shared memory is attached.
+/// This process's view of the store: pointers into the current shared-memory segment.
+#[derive(Clone, Copy)]
 struct Attached {
     table: Table,
     lock: *mut pg_sys::LWLock,
 }
-// SAFETY: the pointers refer to shared memory that lives as long as the process.
-unsafe impl Send for Attached {}
-unsafe impl Sync for Attached {}
 
-static STORE: OnceLock<Attached> = OnceLock::new();
+/// Set by every shared-memory startup (the first one, and each one after a crash restart),
+/// in the postmaster before it forks backends, or in a single-user backend. Never written
+/// anywhere else, and backends are single-threaded.
+static mut STORE: Option<Attached> = None;
+
+#[inline]
+fn attached() -> Option<Attached> {
+    // SAFETY: see STORE: written only at shared-memory startup, before any reader exists.
+    unsafe { STORE }
+}
 
 static mut PREV_SHMEM_REQUEST: pg_sys::shmem_request_hook_type = None;
 static mut PREV_SHMEM_STARTUP: pg_sys::shmem_startup_hook_type = None;
@@ -104,6 +120,7 @@ unsafe extern "C-unwind" fn shmem_startup() {
     let layout = layout();
     // AddinShmemInitLock is MainLWLockArray[21] (lwlocknames.txt) on every supported version.
     let addin_lock = &raw mut (*pg_sys::MainLWLockArray.add(21)).lock;
+    STORE = None;
     pg_sys::LWLockAcquire(addin_lock, pg_sys::LWLockMode::LW_EXCLUSIVE);
     let mut found = false;
     let base =
@@ -114,7 +131,8 @@ unsafe extern "C-unwind" fn shmem_startup() {
     debug_assert_eq!(base as usize % 8, 0);
     let table = Table::attach(base, layout, !found, pg_sys::GetCurrentTimestamp());
     pg_sys::LWLockRelease(addin_lock);
-    let _ = STORE.set(Attached { table, lock });
+    // A crash restart made a new segment: forget the old one's pointers.
+    STORE = Some(Attached { table, lock });
 
     // The postmaster (or a single-user backend) owns the file: load it once, save at exit.
     if !pg_sys::IsUnderPostmaster {
@@ -131,39 +149,76 @@ unsafe extern "C-unwind" fn shmem_shutdown(code: i32, _arg: pg_sys::Datum) {
     if code != 0 || !crate::guc::SAVE.get() {
         return;
     }
+    // An immediate shutdown exits with code 0 too, after killing every backend where it
+    // stood: one may have died holding the store's lock or an entry's spinlock, halfway
+    // through an update. Only a shutdown checkpoint says the server stopped cleanly.
+    if !shut_down_cleanly() {
+        pgrx::log!("pg_vitals: not saving statistics: the server did not shut down cleanly");
+        return;
+    }
     save_file();
+}
+
+/// Whether the control file says the last shutdown checkpoint completed (a fast or smart
+/// shutdown, of a primary or a standby).
+unsafe fn shut_down_cleanly() -> bool {
+    let mut crc_ok = false;
+    let control = pg_sys::get_controlfile(pg_sys::DataDir, &mut crc_ok);
+    if control.is_null() || !crc_ok {
+        return false;
+    }
+    let state = (*control).state;
+    pg_sys::pfree(control.cast());
+    state == pg_sys::DBState::DB_SHUTDOWNED || state == pg_sys::DBState::DB_SHUTDOWNED_IN_RECOVERY
 }
 
 /// Whether the store exists in this process (pg_vitals was preloaded).
 pub fn available() -> bool {
-    STORE.get().is_some()
+    attached().is_some()
+}
+
+/// Holds the store's LWLock; releases it when dropped, also when a panic unwinds through
+/// the closure that held it (a PostgreSQL error never does: the closures are pure Rust).
+struct Held(*mut pg_sys::LWLock);
+
+impl Held {
+    #[inline]
+    fn acquire(lock: *mut pg_sys::LWLock, mode: pg_sys::LWLockMode::Type) -> Held {
+        // SAFETY: the lock lives in shared memory for the life of the process.
+        unsafe { crate::pg_raw::LWLockAcquire(lock, mode) };
+        Held(lock)
+    }
+}
+
+impl Drop for Held {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: acquired by this guard and not yet released.
+        unsafe { crate::pg_raw::LWLockRelease(self.0) };
+    }
 }
 
 /// Runs `f` with the store locked in shared mode, or returns None when not preloaded.
 #[inline]
 pub fn with_shared<R>(f: impl FnOnce(&Table, &Shared) -> R) -> Option<R> {
-    let s = STORE.get()?;
-    // SAFETY: the lock lives in shared memory; `f` cannot raise a PostgreSQL error
-    // (pure Rust over the table), so the lock is always released. If it panics, the
-    // transaction abort releases all LWLocks.
-    unsafe {
-        crate::pg_raw::LWLockAcquire(s.lock, pg_sys::LWLockMode::LW_SHARED);
-        let r = f(&s.table, &Shared::assume());
-        crate::pg_raw::LWLockRelease(s.lock);
-        Some(r)
-    }
+    let s = attached()?;
+    let _held = Held::acquire(s.lock, pg_sys::LWLockMode::LW_SHARED);
+    // SAFETY: the lock is held in shared mode until `_held` drops.
+    Some(f(&s.table, unsafe { &Shared::assume() }))
 }
 
 /// Runs `f` with the store locked in exclusive mode, or returns None when not preloaded.
 pub fn with_exclusive<R>(f: impl FnOnce(&Table, &Exclusive) -> R) -> Option<R> {
-    let s = STORE.get()?;
-    // SAFETY: as in with_shared.
-    unsafe {
-        crate::pg_raw::LWLockAcquire(s.lock, pg_sys::LWLockMode::LW_EXCLUSIVE);
-        let r = f(&s.table, &Exclusive::assume());
-        crate::pg_raw::LWLockRelease(s.lock);
-        Some(r)
-    }
+    let s = attached()?;
+    let _held = Held::acquire(s.lock, pg_sys::LWLockMode::LW_EXCLUSIVE);
+    // SAFETY: the lock is held exclusively until `_held` drops.
+    Some(f(&s.table, unsafe { &Exclusive::assume() }))
+}
+
+/// Whether this backend holds the store's lock (for the tests of the guard above).
+pub fn lock_held_by_me() -> bool {
+    // SAFETY: a read of this backend's own lock bookkeeping.
+    attached().is_some_and(|s| unsafe { pg_sys::LWLockHeldByMe(s.lock) })
 }
 
 fn pg_major() -> u32 {
@@ -190,12 +245,59 @@ fn save_file() {
         return;
     };
     let bytes = persist::encode(pg_major(), &dump);
-    let tmp = format!("{STATS_FILE}.tmp");
-    let result = std::fs::write(&tmp, &bytes).and_then(|_| std::fs::rename(&tmp, STATS_FILE));
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
+    if let Err(e) = write_durably(std::path::Path::new(STATS_FILE), &bytes) {
         pgrx::log!("pg_vitals: could not write \"{STATS_FILE}\": {e}");
     }
+}
+
+/// Writes `bytes` to `path` so that a crash leaves either the whole new file or none: a
+/// temporary file, flushed to disk, renamed over `path`, then the directory flushed (what
+/// PostgreSQL's `durable_rename` does). On any failure (a full disk, say) the temporary file
+/// is removed and `path` is left as it was.
+fn write_durably(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = std::path::PathBuf::from(tmp);
+    let written = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    std::fs::File::open(dir.unwrap_or(std::path::Path::new(".")))?.sync_all()
+}
+
+/// The decoder checks UTF-8 itself; every other encoding is checked here, with PostgreSQL's
+/// own verifier, so that no text the views return is invalid in its encoding.
+fn check_encodings(dump: persist::Dump) -> Result<persist::Dump, String> {
+    for (i, e) in dump.entries.iter().enumerate() {
+        // SAFETY: plain functions over the bytes we pass; the encoding is checked first.
+        let valid = |bytes: &[u8]| unsafe {
+            pg_sys::pg_verify_mbstr(e.encoding, bytes.as_ptr().cast(), bytes.len() as i32, true)
+        };
+        // Server encodings are 0 to PG_ENCODING_BE_LAST, which is PG_KOI8U on every version.
+        if !(0..=pg_sys::pg_enc::PG_KOI8U as i32).contains(&e.encoding) {
+            return Err(format!("entry {}: invalid encoding {}", i + 1, e.encoding));
+        }
+        let texts = [
+            e.text.as_deref(),
+            e.plan.as_ref().map(|p| p.text.as_slice()),
+        ];
+        if !texts.into_iter().flatten().all(valid) {
+            return Err(format!(
+                "entry {}: a text is not valid in its encoding",
+                i + 1
+            ));
+        }
+    }
+    Ok(dump)
 }
 
 fn load_file(now: i64) {
@@ -214,7 +316,7 @@ fn load_file(now: i64) {
     if !crate::guc::SAVE.get() {
         return;
     }
-    let dump = match persist::decode(pg_major(), &bytes) {
+    let dump = match persist::decode(pg_major(), &bytes).and_then(check_encodings) {
         Ok(d) => d,
         Err(why) => {
             pgrx::warning!(

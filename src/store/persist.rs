@@ -10,9 +10,13 @@
 //!
 //! Anything unexpected (another magic, format, PostgreSQL major or counters layout, a short
 //! or long file, a bad checksum) makes [`decode`] return an error; the caller logs a WARNING
-//! and starts empty. Decoding never panics on any input.
+//! and starts empty. So do values no server could have written, even under a valid
+//! checksum: counters that [`Counters::check`] refuses (NaN or negative times, counts past
+//! 2^53), texts with NUL bytes or, in UTF-8 databases, invalid UTF-8 (the caller checks the
+//! other encodings with PostgreSQL's verifier), plan times that are not finite. Decoding
+//! never panics and allocates no more than the file's size on any input.
 
-use super::counters::Counters;
+use super::counters::{Counters, MAX_COUNT};
 use super::table::{GlobalStats, Key, PlanInfo, NO_PLAN, NO_TEXT};
 
 const MAGIC: u32 = 0x5356_4750; // "PGVS"
@@ -164,13 +168,17 @@ pub fn decode(pg_major: u32, buf: &[u8]) -> Result<Dump, String> {
                 }),
             },
         };
-        entries.push(SavedEntry {
+        let entry = SavedEntry {
             key,
             encoding,
             text,
             counters,
             plan,
-        });
+        };
+        entry
+            .check()
+            .map_err(|why| format!("entry {}: {why}", entries.len() + 1))?;
+        entries.push(entry);
     }
     let stats: GlobalStats = match format {
         2 => {
@@ -184,7 +192,49 @@ pub fn decode(pg_major: u32, buf: &[u8]) -> Result<Dump, String> {
     if r.pos != body.len() {
         return Err("trailing bytes in stats file".into());
     }
+    let counts = [
+        stats.dealloc,
+        stats.entries_evicted,
+        stats.texts_dropped,
+        stats.plans_dropped,
+    ];
+    if counts.iter().any(|c| !(0..=MAX_COUNT).contains(c)) {
+        return Err("store statistics out of range".into());
+    }
     Ok(Dump { entries, stats })
+}
+
+/// PostgreSQL's encoding number for UTF-8 (`PG_UTF8`), the same on every version.
+pub const PG_UTF8: i32 = 6;
+
+impl SavedEntry {
+    /// Whether the entry holds values a server could have written; see the module
+    /// documentation.
+    fn check(&self) -> Result<(), String> {
+        self.counters.check().map_err(|f| format!("invalid {f}"))?;
+        if self.encoding < 0 {
+            return Err(format!("invalid encoding {}", self.encoding));
+        }
+        let texts = [
+            ("query text", self.text.as_deref()),
+            ("plan text", self.plan.as_ref().map(|p| p.text.as_slice())),
+        ];
+        for (what, text) in texts {
+            let Some(text) = text else { continue };
+            if text.contains(&0) {
+                return Err(format!("{what} holds a NUL byte"));
+            }
+            if self.encoding == PG_UTF8 && std::str::from_utf8(text).is_err() {
+                return Err(format!("{what} is not valid UTF-8"));
+            }
+        }
+        if let Some(p) = &self.plan {
+            if !(p.info.exec_time.is_finite() && p.info.exec_time >= 0.0) {
+                return Err("invalid plan execution time".into());
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -267,6 +317,165 @@ mod tests {
         }
         d.stats.plans_dropped = 0;
         assert_eq!(old, d);
+    }
+
+    /// `sample()` with one change to its first entry, encoded with a valid checksum.
+    fn with(change: impl FnOnce(&mut Dump)) -> Vec<u8> {
+        let mut d = sample();
+        change(&mut d);
+        encode(15, &d)
+    }
+
+    #[test]
+    fn values_no_server_writes_are_rejected_under_a_valid_checksum() {
+        let cases: Vec<(&str, Vec<u8>)> = vec![
+            (
+                "invalid max_time",
+                with(|d| d.entries[0].counters.max_time[1] = f64::NAN),
+            ),
+            (
+                "invalid total_time",
+                with(|d| d.entries[0].counters.total_time[1] = f64::INFINITY),
+            ),
+            (
+                "invalid min_time",
+                with(|d| d.entries[0].counters.min_time[0] = -1.0),
+            ),
+            (
+                "invalid calls",
+                with(|d| d.entries[0].counters.calls[1] = 1 << 62),
+            ),
+            (
+                "invalid calls",
+                with(|d| d.entries[0].counters.calls[0] = -1),
+            ),
+            (
+                "invalid rows",
+                with(|d| d.entries[0].counters.rows = i64::MIN),
+            ),
+            (
+                "invalid wal_bytes",
+                with(|d| d.entries[0].counters.resources.wal_bytes = u64::MAX),
+            ),
+            (
+                "invalid sum_var_time",
+                with(|d| d.entries[0].counters.sum_var_time[1] = f64::NAN),
+            ),
+            (
+                "invalid usage",
+                with(|d| d.entries[0].counters.usage = f64::NAN),
+            ),
+            (
+                "invalid min_time",
+                with(|d| {
+                    let c = &mut d.entries[0].counters;
+                    (c.min_time[1], c.max_time[1]) = (5.0, 1.0);
+                }),
+            ),
+            (
+                "invalid last_sqlstate",
+                with(|d| d.entries[0].counters.last_sqlstate = -7),
+            ),
+            (
+                "invalid exec_histogram",
+                with(|d| {
+                    let h = &mut d.entries[0].counters.exec_histogram;
+                    bytemuck::bytes_of_mut(h)[2 * 256 + 5] = 3; // the first carry's `used`
+                }),
+            ),
+            (
+                "query text holds a NUL byte",
+                with(|d| d.entries[0].text = Some(b"SELECT \0$1".to_vec())),
+            ),
+            (
+                "query text is not valid UTF-8",
+                with(|d| d.entries[0].text = Some(b"SELECT \xff".to_vec())),
+            ),
+            (
+                "plan text is not valid UTF-8",
+                with(|d| d.entries[0].plan.as_mut().unwrap().text = vec![0xc3]),
+            ),
+            (
+                "invalid plan execution time",
+                with(|d| d.entries[0].plan.as_mut().unwrap().info.exec_time = f64::NAN),
+            ),
+            ("invalid encoding", with(|d| d.entries[1].encoding = -1)),
+            (
+                "store statistics out of range",
+                with(|d| d.stats.dealloc = -3),
+            ),
+        ];
+        for (why, bytes) in cases {
+            let err = decode(15, &bytes).expect_err(why);
+            assert!(err.contains(why), "{why}: got {err}");
+        }
+        // Non-UTF-8 bytes are fine in another encoding (PostgreSQL's verifier checks those).
+        let latin1 = with(|d| {
+            d.entries[0].encoding = 8;
+            d.entries[0].text = Some(b"SELECT caf\xe9".to_vec());
+        });
+        assert!(decode(15, &latin1).is_ok());
+    }
+
+    /// xorshift64*: a deterministic stream for the property tests.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    /// Every entry of a file that decodes holds valid values.
+    fn assert_valid(d: &Dump) {
+        for e in &d.entries {
+            e.check().unwrap();
+        }
+    }
+
+    /// Arbitrary bytes, arbitrary bodies under a valid header and checksum, and valid files
+    /// with bytes changed and the checksum fixed: decoding returns, never panics, and what
+    /// it accepts is valid.
+    #[test]
+    fn decoding_arbitrary_bytes_never_panics() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let valid = encode(15, &sample());
+        let header = &valid[..24];
+        let fix_sum = |mut b: Vec<u8>| {
+            let sum = fnv1a(&b);
+            b.extend_from_slice(&sum.to_le_bytes());
+            b
+        };
+        let mut accepted = 0;
+        for round in 0..30_000 {
+            let bytes = match round % 3 {
+                0 => (0..rng.below(600)).map(|_| rng.next() as u8).collect(),
+                1 => {
+                    let mut b = header.to_vec();
+                    b.extend((0..rng.below(3000)).map(|_| rng.next() as u8));
+                    fix_sum(b)
+                }
+                _ => {
+                    let mut b = valid[..valid.len() - 8].to_vec();
+                    for _ in 0..=rng.below(4) {
+                        let i = rng.below(b.len());
+                        b[i] = rng.next() as u8;
+                    }
+                    fix_sum(b)
+                }
+            };
+            if let Ok(d) = decode(15, &bytes) {
+                assert_valid(&d);
+                accepted += 1;
+            }
+        }
+        // Some mutations land in bytes nothing checks (a text byte, a key): still accepted.
+        assert!(accepted > 0);
     }
 
     #[test]
