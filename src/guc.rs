@@ -16,6 +16,27 @@ pub enum Track {
     All,
 }
 
+/// A fault for the fault suite to inject (`pg_vitals.inject_fault`, see `fault`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PostgresGucEnum)]
+pub enum Fault {
+    #[name = c"none"]
+    None,
+    #[name = c"plan_capture_error"]
+    PlanCaptureError,
+    #[name = c"plan_capture_cancel"]
+    PlanCaptureCancel,
+    #[name = c"explain_error"]
+    ExplainError,
+    #[name = c"explain_cancel"]
+    ExplainCancel,
+    #[name = c"explain_node_error"]
+    ExplainNodeError,
+    #[name = c"advice_error"]
+    AdviceError,
+    #[name = c"advice_cancel"]
+    AdviceCancel,
+}
+
 /// Lowest and highest `pg_vitals.max`: below 100 the eviction batch (at least 10 entries)
 /// is a tenth of the table; above a million the store would take gigabytes of shared memory.
 pub const MAX_MIN: i32 = 100;
@@ -32,6 +53,7 @@ pub static PLAN_MIN_DURATION: GucSetting<i32> = GucSetting::<i32>::new(-1);
 pub static PLAN_TIMING: GucSetting<bool> = GucSetting::<bool>::new(true);
 pub static PLAN_MAX_SIZE: GucSetting<i32> = GucSetting::<i32>::new(8192);
 pub static EXPLAIN: GucSetting<bool> = GucSetting::<bool>::new(true);
+pub static INJECT_FAULT: GucSetting<Fault> = GucSetting::<Fault>::new(Fault::None);
 /// ms; 30 minutes.
 pub static LONG_TRANSACTION: GucSetting<i32> = GucSetting::<i32>::new(30 * 60 * 1000);
 
@@ -100,6 +122,14 @@ fn define_session_settings() {
         i32::MAX,
         GucContext::Userset,
         GucFlags::UNIT_MS,
+    );
+    GucRegistry::define_enum_guc(
+        c"pg_vitals.inject_fault",
+        c"Raises an error at a point of pg_vitals' code, for its fault tests.",
+        c"none, or plan_capture, explain or advice followed by _error (an ERROR while holding a relation and a buffer) or _cancel (a cancel request), or explain_node_error (PostgreSQL 18's per-node EXPLAIN fields).",
+        &INJECT_FAULT,
+        GucContext::Suset,
+        GucFlags::NO_SHOW_ALL,
     );
     GucRegistry::define_enum_guc(
         c"pg_vitals.track",
@@ -201,6 +231,10 @@ pub fn track_planning() -> bool {
 pub fn plan_sample_rate() -> f64 {
     // SAFETY: as in track().
     unsafe { *PLAN_SAMPLE_RATE.as_ptr() }
+}
+
+pub fn inject_fault() -> Fault {
+    INJECT_FAULT.get()
 }
 
 pub fn explain() -> bool {

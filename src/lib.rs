@@ -12,12 +12,14 @@
 pub mod advice;
 pub mod api;
 pub mod explain;
+mod fault;
 pub mod guc;
 mod hooks;
 pub mod normalize;
 mod pg_raw;
 pub mod plan_text;
 mod preload;
+mod server_text;
 pub mod store;
 
 ::pgrx::pg_module_magic!(name, version);

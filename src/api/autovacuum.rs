@@ -32,12 +32,11 @@ const COLSTATS_PG_STATS: &str = "SELECT b.oid AS relid, count(*) AS stats_cols,
     GROUP BY b.oid";
 
 fn inputs() -> Inputs {
-    let direct = pgrx::Spi::get_one::<bool>(
-        "SELECT has_table_privilege('pg_catalog.pg_statistic', 'SELECT')",
-    )
-    .ok()
-    .flatten()
-    .unwrap_or(false);
+    let direct =
+        super::query_one::<bool>("SELECT has_table_privilege('pg_catalog.pg_statistic', 'SELECT')")
+            .ok()
+            .flatten()
+            .unwrap_or(false);
     let sql = INPUTS_SQL.replace("@RELALLFROZEN@", RELALLFROZEN).replace(
         "@COLSTATS@",
         if direct {

@@ -94,7 +94,7 @@ finfo_v1!(pg_finfo_vitals_config_advice);
 #[no_mangle]
 #[pgrx::pg_guard]
 pub unsafe extern "C-unwind" fn vitals_config_advice(fcinfo: FunctionCallInfo) -> Datum {
-    let text_arg = |n: usize| pgrx::fcinfo::pg_getarg::<String>(fcinfo, n);
+    let text_arg = |n: usize| super::text_arg(fcinfo, n);
     let int_arg = |n: usize| pgrx::fcinfo::pg_getarg::<i32>(fcinfo, n);
     let not_null = |v: Option<String>, name: &str| {
         v.unwrap_or_else(|| {

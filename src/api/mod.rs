@@ -340,7 +340,12 @@ finfo_v1!(pg_finfo_vitals_histogram);
 #[pgrx::pg_guard]
 pub unsafe extern "C-unwind" fn vitals_histogram(fcinfo: FunctionCallInfo) -> Datum {
     require_store();
-    let queryid: i64 = required(fcinfo, 0, "queryid");
+    let queryid: i64 = required(
+        fcinfo,
+        0,
+        "queryid",
+        "Pass the queryid of a statement, as vitals.statements shows it.",
+    );
     let userid: Option<pg_sys::Oid> = pgrx::fcinfo::pg_getarg(fcinfo, 1);
     let dbid: Option<pg_sys::Oid> = pgrx::fcinfo::pg_getarg(fcinfo, 2);
     let toplevel: Option<bool> = pgrx::fcinfo::pg_getarg(fcinfo, 3);
@@ -418,29 +423,48 @@ pub unsafe extern "C-unwind" fn vitals_info(fcinfo: FunctionCallInfo) -> Datum {
 
 finfo_v1!(pg_finfo_vitals_reset);
 
-/// Argument `n`, which must not be NULL.
+/// Argument `n`, which must not be NULL (`hint` says what to pass instead).
 ///
 /// # Safety
 /// `fcinfo` must be valid and have at least `n + 1` arguments of type `T`.
-unsafe fn required<T: pgrx::FromDatum>(fcinfo: FunctionCallInfo, n: usize, name: &str) -> T {
+unsafe fn required<T: pgrx::FromDatum>(
+    fcinfo: FunctionCallInfo,
+    n: usize,
+    name: &str,
+    hint: &str,
+) -> T {
     match pgrx::fcinfo::pg_getarg::<T>(fcinfo, n) {
         Some(v) => v,
         None => raise(
             PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED,
             format!("{name} must not be NULL"),
-            "Pass 0 to match every value.",
+            hint,
         ),
     }
 }
+
+/// Text argument `n` (None for NULL), read from the database's encoding: pgrx's `String`
+/// would refuse, with an internal error, text that is not UTF-8 (LATIN1, SQL_ASCII).
+///
+/// # Safety
+/// `fcinfo` must be valid and argument `n` of a text type.
+unsafe fn text_arg(fcinfo: FunctionCallInfo, n: usize) -> Option<String> {
+    let datum = pgrx::fcinfo::pg_getarg_datum(fcinfo, n)?;
+    let c = pg_sys::text_to_cstring(datum.cast_mut_ptr());
+    Some(crate::server_text::from_server_cstr(c))
+}
+
+/// What the reset functions' filters take instead of NULL.
+const MATCH_ANY: &str = "Pass 0 to match every value.";
 
 /// The `(userid oid, dbid oid, queryid bigint)` filter of the reset functions.
 ///
 /// # Safety
 /// `fcinfo` must be valid and have those three arguments.
 unsafe fn reset_filter(fcinfo: FunctionCallInfo) -> (u32, u32, i64) {
-    let userid: pg_sys::Oid = required(fcinfo, 0, "userid");
-    let dbid: pg_sys::Oid = required(fcinfo, 1, "dbid");
-    let queryid: i64 = required(fcinfo, 2, "queryid");
+    let userid: pg_sys::Oid = required(fcinfo, 0, "userid", MATCH_ANY);
+    let dbid: pg_sys::Oid = required(fcinfo, 1, "dbid", MATCH_ANY);
+    let queryid: i64 = required(fcinfo, 2, "queryid", MATCH_ANY);
     (userid.into(), dbid.into(), queryid)
 }
 
@@ -469,11 +493,55 @@ pub unsafe extern "C-unwind" fn vitals_reset_plans(fcinfo: FunctionCallInfo) -> 
     Datum::from(n as i64)
 }
 
+/// The `search_path` every query pg_vitals runs is run under: what it calls unqualified
+/// (`quote_ident`, `json_build_object`, `=`) can only be PostgreSQL's own. Otherwise a user
+/// who may create objects in a schema on the caller's path (`public`, say) could define a
+/// better-matching `public.quote_ident(name)` or operator and have it run with the
+/// privileges of whoever reads the advice, a superuser included.
+const SAFE_SEARCH_PATH: &std::ffi::CStr = c"pg_catalog, pg_temp";
+
+/// Runs `f` (which runs SQL through SPI) with `search_path` set to [`SAFE_SEARCH_PATH`],
+/// then puts the caller's back, as a function's `SET search_path` clause does. If `f` raises
+/// an error, the (sub)transaction's abort restores it.
+fn with_safe_search_path<R>(f: impl FnOnce() -> R) -> R {
+    // SAFETY: PostgreSQL's GUC machinery, used as fmgr uses it for SET clauses.
+    unsafe {
+        let level = pg_sys::NewGUCNestLevel();
+        pg_sys::set_config_option(
+            c"search_path".as_ptr(),
+            SAFE_SEARCH_PATH.as_ptr(),
+            pg_sys::GucContext::PGC_USERSET,
+            pg_sys::GucSource::PGC_S_SESSION,
+            pg_sys::GucAction::GUC_ACTION_SAVE,
+            true,
+            0,
+            false,
+        );
+        let r = f();
+        pg_sys::AtEOXact_GUC(true, level);
+        r
+    }
+}
+
+/// Runs a query (under [`SAFE_SEARCH_PATH`]) that returns one value.
+fn query_one<T: pgrx::FromDatum + pgrx::IntoDatum>(
+    sql: &str,
+) -> Result<Option<T>, pgrx::spi::Error> {
+    with_safe_search_path(|| pgrx::Spi::get_one::<T>(sql))
+}
+
 /// Runs a query that returns one JSON text (the advice functions gather their inputs so) and
-/// parses it; `what` names it in the error if either fails.
+/// parses it; `what` names it in the error if either fails. The text comes back in the
+/// database's encoding and is read as UTF-8 (see `server_text`), so that names in a LATIN1
+/// database are read, not refused.
 fn json_query<T: serde::de::DeserializeOwned>(sql: &str, what: &str) -> T {
-    let json = match pgrx::Spi::get_one::<String>(sql) {
-        Ok(Some(json)) => json,
+    crate::fault::point(crate::fault::Point::Advice);
+    // The raw bytes of the text, as a bytea: `convert_to` to the database's own encoding
+    // converts nothing.
+    let sql =
+        format!("SELECT pg_catalog.convert_to(({sql}\n)::text, pg_catalog.getdatabaseencoding())");
+    let json = match query_one::<Vec<u8>>(&sql) {
+        Ok(Some(bytes)) => crate::server_text::from_server(&bytes),
         Ok(None) => raise(
             PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
             format!("pg_vitals: the {what} query returned nothing"),
@@ -496,11 +564,13 @@ fn json_query<T: serde::de::DeserializeOwned>(sql: &str, what: &str) -> T {
 
 /// Columns of the advice functions' rows.
 impl Row {
+    /// A text column, in the database's encoding.
     pub(super) fn text(&mut self, s: Option<&str>) {
         self.push(s.map(|s| {
+            let bytes = crate::server_text::to_server(s);
             // SAFETY: copies the bytes into a palloc'd text.
             Datum::from(unsafe {
-                pg_sys::cstring_to_text_with_len(s.as_ptr().cast(), s.len() as i32)
+                pg_sys::cstring_to_text_with_len(bytes.as_ptr().cast(), bytes.len() as i32)
             })
         }));
     }

@@ -1,0 +1,71 @@
+//! Text between the server's encoding and Rust's UTF-8, at the FFI edge.
+//!
+//! The pure code works on `str` (UTF-8); names, query texts and JSON come from PostgreSQL in
+//! the database's encoding, and what pg_vitals prints goes back in it. In a UTF-8 database
+//! both directions are a copy. In a SQL_ASCII database PostgreSQL knows no encoding: bytes
+//! pass through as they are when they are UTF-8, else non-UTF-8 bytes read as U+FFFD.
+
+use pgrx::pg_sys;
+use std::borrow::Cow;
+use std::ffi::{c_char, CStr};
+
+fn database_encoding() -> i32 {
+    // SAFETY: a plain read of backend state.
+    unsafe { crate::pg_raw::GetDatabaseEncoding() }
+}
+
+/// Whether text in the database's encoding is UTF-8 as it is (UTF-8 and SQL_ASCII).
+fn passes_through(encoding: i32) -> bool {
+    encoding == pg_sys::pg_enc::PG_UTF8 as i32 || encoding == pg_sys::pg_enc::PG_SQL_ASCII as i32
+}
+
+/// Bytes in the database's encoding as a Rust string.
+pub fn from_server(bytes: &[u8]) -> String {
+    let encoding = database_encoding();
+    if passes_through(encoding) || bytes.is_ascii() {
+        return String::from_utf8_lossy(bytes).into_owned();
+    }
+    let mut owned = bytes.to_vec();
+    owned.push(0);
+    // SAFETY: a NUL-terminated copy; PostgreSQL returns its argument or a palloc'd result,
+    // NUL-terminated, and every server encoding converts to UTF-8.
+    unsafe {
+        let p = pg_sys::pg_server_to_any(
+            owned.as_ptr().cast(),
+            bytes.len() as i32,
+            pg_sys::pg_enc::PG_UTF8 as i32,
+        );
+        String::from_utf8_lossy(CStr::from_ptr(p).to_bytes()).into_owned()
+    }
+}
+
+/// A C string in the database's encoding (NULL is the empty string) as a Rust string.
+///
+/// # Safety
+/// `p` is NULL or a valid NUL-terminated string.
+pub unsafe fn from_server_cstr(p: *const c_char) -> String {
+    if p.is_null() {
+        return String::new();
+    }
+    from_server(CStr::from_ptr(p).to_bytes())
+}
+
+/// A Rust string in the database's encoding, for what pg_vitals prints. Text that came from
+/// the server converts back exactly; pg_vitals' own words are ASCII.
+pub fn to_server(s: &str) -> Cow<'_, [u8]> {
+    let encoding = database_encoding();
+    if passes_through(encoding) || s.is_ascii() {
+        return Cow::Borrowed(s.as_bytes());
+    }
+    let mut owned = s.as_bytes().to_vec();
+    owned.push(0);
+    // SAFETY: as in from_server; an unconvertible character raises PostgreSQL's error.
+    unsafe {
+        let p = pg_sys::pg_any_to_server(
+            owned.as_ptr().cast(),
+            s.len() as i32,
+            pg_sys::pg_enc::PG_UTF8 as i32,
+        );
+        Cow::Owned(CStr::from_ptr(p).to_bytes().to_vec())
+    }
+}
