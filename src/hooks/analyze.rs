@@ -1,7 +1,7 @@
 //! Post-parse-analysis hook: remember the normalized text of statements with constants.
 
 use super::record::{self, Statement};
-use super::{chain, enabled, jumble, nesting_level, shielded};
+use super::{chain, enabled, jumble, nesting_level, shielded, NOT_RECORDED};
 use pgrx::pg_sys::{JumbleState, NodeTag, ParseState, Query};
 
 pub(super) unsafe extern "C-unwind" fn post_parse_analyze(
@@ -43,14 +43,14 @@ pub(super) unsafe extern "C-unwind" fn post_parse_analyze(
     if jstate.is_null() || (*jstate).clocations_count <= 0 || (*pstate).p_sourcetext.is_null() {
         return;
     }
-    let stmt = Statement {
-        source: (*pstate).p_sourcetext,
-        query_id: super::query_id(q.queryId),
-        location: q.stmt_location,
-        len: q.stmt_len,
-    };
+    let stmt = Statement::starting(
+        (*pstate).p_sourcetext,
+        super::query_id(q.queryId),
+        q.stmt_location,
+        q.stmt_len,
+    );
     let js = &*jstate;
-    shielded((), || {
+    shielded(NOT_RECORDED, (), || {
         record::remember_text(&stmt, nesting_level() == 0, || {
             jumble::normalized_text(&stmt, js)
         })

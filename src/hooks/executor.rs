@@ -7,7 +7,7 @@
 
 use super::plan;
 use super::record::{self, Statement};
-use super::{chain, enabled, nesting_level, run_nested_or, shielded, NESTING};
+use super::{chain, enabled, nesting_level, run_nested_or, shielded, NESTING, NOT_RECORDED};
 use crate::pg_raw;
 use crate::store::counters::Kind;
 use pgrx::pg_sys::{self, QueryDesc};
@@ -38,10 +38,11 @@ pub(super) unsafe extern "C-unwind" fn executor_run(
     count: u64,
     execute_once: bool,
 ) {
+    let userid = record::current_user();
     run_nested_or(
         &NESTING,
         || chain::executor_run(query_desc, direction, count, execute_once),
-        || failed(query_desc),
+        || failed(query_desc, userid),
     );
 }
 
@@ -51,18 +52,20 @@ pub(super) unsafe extern "C-unwind" fn executor_run(
     direction: pg_sys::ScanDirection::Type,
     count: u64,
 ) {
+    let userid = record::current_user();
     run_nested_or(
         &NESTING,
         || chain::executor_run(query_desc, direction, count),
-        || failed(query_desc),
+        || failed(query_desc, userid),
     );
 }
 
 pub(super) unsafe extern "C-unwind" fn executor_finish(query_desc: *mut QueryDesc) {
+    let userid = record::current_user();
     run_nested_or(
         &NESTING,
         || chain::executor_finish(query_desc),
-        || failed(query_desc),
+        || failed(query_desc, userid),
     );
 }
 
@@ -75,7 +78,7 @@ pub(super) unsafe extern "C-unwind" fn executor_end(query_desc: *mut QueryDesc) 
     if query_id != 0 && !qd.totaltime.is_null() && enabled(nesting_level()) {
         // Make sure the totals are final (several hook levels may do this; that is fine).
         pg_raw::InstrEndLoop(qd.totaltime);
-        shielded((), || {
+        shielded(NOT_RECORDED, (), || {
             let (stmt, time_ms) = record_execution(qd, query_id);
             if plan::is_candidate(qd, time_ms) {
                 plan::capture(query_desc, &stmt, nesting_level() == 0, time_ms);
@@ -85,10 +88,11 @@ pub(super) unsafe extern "C-unwind" fn executor_end(query_desc: *mut QueryDesc) 
     chain::executor_end(query_desc);
 }
 
-/// The statement of `query_desc` raised an error while running: count it as failed, with the
-/// time its run had taken (its executor instrumentation is still running).
-fn failed(query_desc: *mut QueryDesc) {
-    shielded((), || {
+/// The statement of `query_desc`, run by `userid`, raised an error while running: count it
+/// as failed, with the time its run had taken (its executor instrumentation is still
+/// running).
+fn failed(query_desc: *mut QueryDesc, userid: u32) {
+    shielded(NOT_RECORDED, (), || {
         // SAFETY: the query descriptor is intact until the abort cleans up after the error.
         let qd = unsafe { &*query_desc };
         let query_id = unsafe { super::query_id((*qd.plannedstmt).queryId) };
@@ -107,7 +111,10 @@ fn failed(query_desc: *mut QueryDesc) {
             time_ms += (record::monotonic_ms() - started).max(0.0);
         }
         // SAFETY: as above.
-        let stmt = unsafe { statement(qd, query_id) };
+        let stmt = Statement {
+            userid,
+            ..unsafe { statement(qd, query_id) }
+        };
         record::record_error(&stmt, nesting_level() == 0, time_ms);
     });
 }
@@ -136,10 +143,10 @@ fn record_execution(qd: &QueryDesc, query_id: i64) -> (Statement, f64) {
 /// # Safety
 /// `qd.plannedstmt` must be valid.
 unsafe fn statement(qd: &QueryDesc, query_id: i64) -> Statement {
-    Statement {
-        source: qd.sourceText,
+    Statement::starting(
+        qd.sourceText,
         query_id,
-        location: (*qd.plannedstmt).stmt_location,
-        len: (*qd.plannedstmt).stmt_len,
-    }
+        (*qd.plannedstmt).stmt_location,
+        (*qd.plannedstmt).stmt_len,
+    )
 }

@@ -6,6 +6,11 @@
 //! lookups) and printed after ([`write`]), so that a failure while gathering is a WARNING
 //! and leaves PostgreSQL's own output whole.
 //!
+//! Gathering runs in a subtransaction (catalog lookups, statistics reads): an error there
+//! is released with it and becomes a WARNING, a cancel fails the EXPLAIN. Printing only
+//! appends to EXPLAIN's buffer; an error there (memory exhausted) fails the EXPLAIN, rather
+//! than leave a half-printed group.
+//!
 //! - PostgreSQL 15 to 17: `ExplainOneQuery_hook` notes the ExplainState, then lets EXPLAIN
 //!   run as usual; ExplainOnePlan calls ExecutorEnd after printing the plan and before
 //!   closing the Query group, and our ExecutorEnd hook prints there (the plan state is
@@ -14,6 +19,7 @@
 //!   `explain_per_node_hook` for per-node `Exclusive Time` and `Rows Misestimate`, and
 //!   `explain_per_plan_hook` for the group.
 
+use super::guard::in_subtransaction;
 use super::{plan_tree, shielded};
 use crate::explain::advice::{self, Advice};
 use crate::explain::history::History;
@@ -131,9 +137,12 @@ fn misestimate_text(estimated: f64, actual: f64) -> String {
 /// Printing into an ExplainState.
 struct Out(*mut ExplainState);
 
-/// A C string of `s`; names and numbers hold no NUL, but a stray one is dropped, not fatal.
+/// A C string of `s` in the database's encoding; names and numbers hold no NUL, but a stray
+/// one is dropped, not fatal.
 fn c(s: &str) -> CString {
-    CString::new(s).unwrap_or_else(|_| CString::new(s.replace('\0', "")).expect("no NUL left"))
+    let mut bytes = crate::server_text::to_server(s).into_owned();
+    bytes.retain(|&b| b != 0);
+    CString::new(bytes).expect("no NUL left")
 }
 
 /// The text format's lines, built in one buffer and appended to EXPLAIN's output at once.
@@ -182,14 +191,15 @@ impl Out {
     }
     fn append(&self, lines: &TextLines) {
         let cleaned;
-        let bytes = if lines.buf.contains('\0') {
+        let text = if lines.buf.contains('\0') {
             cleaned = lines.buf.replace('\0', "");
             &cleaned
         } else {
             &lines.buf
         };
+        let bytes = crate::server_text::to_server(text);
         // SAFETY: a valid ExplainState; the bytes are copied (a guarded call: an allocation
-        // failure is a Rust panic, caught by `shielded`).
+        // failure is a Rust panic, raised again by `shielded`).
         unsafe {
             pg_sys::appendBinaryStringInfo(
                 (*self.0).str_,
@@ -362,24 +372,26 @@ fn write_structured(out: &Out, r: &Report) {
     out.close(c"Vitals", true);
 }
 
+/// What the WARNING says when the group could not be gathered or printed.
+const NOT_SHOWN: &str = "EXPLAIN insights not shown";
+
 /// Gathers and prints; a failure while gathering is a WARNING and prints nothing.
 ///
 /// # Safety
-/// As [`gather`].
+/// As [`gather`]; the caller's frames are plain old frames (an error may be raised again).
 unsafe fn explain_vitals(es: *mut ExplainState, root: Option<*mut PlanState>, query_id: i64) {
-    let report = shielded(None, || {
-        // SAFETY: as the caller's.
-        let saved = unsafe { pg_sys::CurrentMemoryContext };
-        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
-            gather(es, root, query_id)
-        }));
-        // A PostgreSQL error in a guarded call may leave another context current.
-        unsafe { pg_sys::CurrentMemoryContext = saved };
-        Some(r.unwrap_or_else(|e| std::panic::resume_unwind(e)))
+    // The subtransaction's own start and end are calls that may fail too: `shielded` raises
+    // such an error again rather than let it unwind into the hook's caller.
+    shielded(NOT_SHOWN, (), || {
+        let report = in_subtransaction(NOT_SHOWN, || {
+            crate::fault::point(crate::fault::Point::Explain);
+            // SAFETY: as the caller's.
+            unsafe { gather(es, root, query_id) }
+        });
+        if let Some(report) = report {
+            write(es, &report);
+        }
     });
-    if let Some(report) = report {
-        shielded((), || write(es, &report));
-    }
 }
 
 // --- PostgreSQL 15 to 17 ------------------------------------------------------------------
@@ -505,13 +517,17 @@ mod pg18 {
 
     /// `EXPLAIN (VITALS [boolean])`. A bad value raises PostgreSQL's own error straight
     /// through this plain frame, as for any EXPLAIN option.
+    ///
+    /// The calls into PostgreSQL after it (pgrx-guarded: an error becomes a panic) run
+    /// inside `shielded`, which raises an error again as a PostgreSQL ERROR: a panic must
+    /// never unwind out of a hook into PostgreSQL's C frames. So do every hook's below.
     unsafe extern "C-unwind" fn vitals_option(
         es: *mut ExplainState,
         opt: *mut pg_sys::DefElem,
         _pstate: *mut pg_sys::ParseState,
     ) {
         let on = crate::pg_raw::defGetBoolean(opt);
-        set_vitals(es, on);
+        shielded(NOT_SHOWN, (), || set_vitals(es, on));
     }
 
     /// After EXPLAIN's options are parsed: VITALS not given follows `pg_vitals.explain`.
@@ -521,9 +537,11 @@ mod pg18 {
         pstate: *mut pg_sys::ParseState,
     ) {
         super::super::chain::validate_options(es, options, pstate);
-        if pg_sys::GetExplainExtensionState(es, EXTENSION_ID).is_null() {
-            set_vitals(es, crate::guc::explain());
-        }
+        shielded(NOT_SHOWN, (), || {
+            if pg_sys::GetExplainExtensionState(es, EXTENSION_ID).is_null() {
+                set_vitals(es, crate::guc::explain());
+            }
+        });
     }
 
     /// Per node, with ANALYZE: `Exclusive Time` (over all loops, when timed) and
@@ -536,6 +554,14 @@ mod pg18 {
         es: *mut ExplainState,
     ) {
         super::super::chain::per_node(planstate, ancestors, relationship, plan_name, es);
+        shielded(NOT_SHOWN, (), || node_fields(planstate, ancestors, es));
+    }
+
+    unsafe fn node_fields(
+        planstate: *mut PlanState,
+        ancestors: *mut pg_sys::List,
+        es: *mut ExplainState,
+    ) {
         if !vitals(es) {
             return;
         }
@@ -545,6 +571,7 @@ mod pg18 {
         if !(*es).analyze {
             return;
         }
+        crate::fault::point(crate::fault::Point::ExplainNode);
         let (secs, rows, loops, _) = plan_tree::totals((*planstate).instrument);
         if loops <= 0.0 {
             return;
@@ -578,7 +605,7 @@ mod pg18 {
         query_env: *mut QueryEnvironment,
     ) {
         super::super::chain::per_plan(plannedstmt, into, es, query_string, params, query_env);
-        if !vitals(es) {
+        if !shielded(NOT_SHOWN, false, || vitals(es)) {
             return;
         }
         let (root_es, root) = ROOT;

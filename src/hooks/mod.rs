@@ -18,7 +18,17 @@
 //! original error untouched.
 //!
 //! Our own bookkeeping runs inside [`shielded`]: a bug in it (a Rust panic) becomes a
-//! WARNING and the user's statement goes on.
+//! WARNING and the user's statement goes on; a PostgreSQL error in it (memory exhausted) is
+//! raised again, never swallowed. Work that calls into PostgreSQL's catalogs or EXPLAIN
+//! printer and may be skipped (plan capture, EXPLAIN's Vitals group) runs in
+//! [`guard::in_subtransaction`], which releases what a failed call held.
+//!
+//! # Whose statement
+//! The user a statement is recorded under is read when the statement starts (parse
+//! analysis, planning, the executor's run, a utility command), not when an error unwinds
+//! it: a SECURITY DEFINER function, REFRESH MATERIALIZED VIEW, VACUUM, ANALYZE and CREATE
+//! INDEX switch to another user while they run and do not switch back before the error
+//! reaches us.
 
 mod analyze;
 mod chain;
@@ -99,33 +109,24 @@ unsafe fn run_nested_or(counter: &'static AtomicI32, body: impl FnOnce(), on_err
     });
 }
 
-/// Runs our own bookkeeping; a panic in it is reported as a WARNING, never an error for
-/// the user's statement and never a crash.
+/// Runs our own bookkeeping (`what` names it in the WARNING): a Rust panic in it is
+/// reported as a WARNING and `fallback` returned, never an error for the user's statement
+/// and never a crash. A PostgreSQL error raised in a guarded call inside is raised again
+/// (see [`guard::rethrow`]): the transaction's abort releases what the call held.
 #[inline]
-pub(crate) fn shielded<R>(fallback: R, f: impl FnOnce() -> R) -> R {
+pub(crate) fn shielded<R>(what: &str, fallback: R, f: impl FnOnce() -> R) -> R {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
         Ok(r) => r,
+        Err(e) if guard::is_postgres_error(&e) => guard::rethrow(e),
         Err(e) => {
-            use pg_sys::panic::CaughtError;
-            let msg = match e.downcast_ref::<CaughtError>() {
-                // A PostgreSQL error raised in a guarded call (plan capture's EXPLAIN).
-                Some(
-                    CaughtError::PostgresError(r)
-                    | CaughtError::ErrorReport(r)
-                    | CaughtError::RustPanic { ereport: r, .. },
-                ) => r.message().to_string(),
-                None => e
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| e.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "internal error".into()),
-            };
-            pgrx::warning!("pg_vitals: statistics not recorded: {msg}");
+            pgrx::warning!("pg_vitals: {what}: {}", guard::panic_message(&e));
             fallback
         }
     }
 }
 
+/// The WARNING of [`shielded`] in the statement hooks.
+const NOT_RECORDED: &str = "statistics not recorded";
 /// Installs the hooks. Called from `_PG_init` when preloaded.
 pub fn init() {
     // SAFETY: _PG_init runs once, before any hook can fire.

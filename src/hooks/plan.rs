@@ -45,8 +45,9 @@ fn instrumented(qd: &QueryDesc) -> bool {
     qd.instrument_options & InstrumentOption::INSTRUMENT_ROWS as c_int != 0
 }
 
-/// Captures the plan of a candidate execution if it is its statement's slowest yet.
-/// Runs inside `shielded`: an error while building the text becomes a WARNING.
+/// Captures the plan of a candidate execution if it is its statement's slowest yet. The
+/// text is built in a subtransaction: an error there is a WARNING and no plan (a cancel
+/// goes on to fail the statement), and what the failed call held is released.
 pub(super) fn capture(qd: *mut QueryDesc, stmt: &Statement, toplevel: bool, time_ms: f64) {
     // SAFETY: ExecutorEnd has not run yet: the query descriptor and its state are valid.
     let explain_only =
@@ -57,11 +58,14 @@ pub(super) fn capture(qd: *mut QueryDesc, stmt: &Statement, toplevel: bool, time
     // SAFETY: as above.
     let instrumented = instrumented(unsafe { &*qd });
     record::capture_plan(stmt, toplevel, time_ms, instrumented, || {
-        let text = explain_text(qd, instrumented);
-        crate::plan_text::bounded(
+        let text = super::guard::in_subtransaction("plan not captured", || {
+            crate::fault::point(crate::fault::Point::PlanCapture);
+            explain_text(qd, instrumented)
+        })?;
+        Some(crate::plan_text::bounded(
             crate::plan_text::mask_constants(&text),
             guc::PLAN_MAX_SIZE.get() as usize,
-        )
+        ))
     });
 }
 
@@ -70,7 +74,7 @@ pub(super) fn capture(qd: *mut QueryDesc, stmt: &Statement, toplevel: bool, time
 fn explain_text(qd: *mut QueryDesc, instrumented: bool) -> Vec<u8> {
     // SAFETY: as in capture(). The pg_sys calls are pgrx-guarded: an error becomes a panic
     // after PostgreSQL's error state is flushed, so the memory context is restored below
-    // before the panic goes on to `shielded`.
+    // before the panic goes on to the subtransaction's handler.
     unsafe {
         let saved = pg_sys::CurrentMemoryContext;
         // Everything EXPLAIN allocates goes away with the query at ExecutorEnd.

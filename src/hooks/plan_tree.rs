@@ -7,7 +7,7 @@
 
 use crate::explain::insights::{Column, Names, NodeKind, PlanNode, Relation, Spill, TableStats};
 use pgrx::pg_sys::{self, NodeTag, Oid, PlanState};
-use std::ffi::{c_char, c_int, CStr};
+use std::ffi::{c_char, c_int};
 
 /// Totals of a node's instrumentation over all loops: (seconds, rows, loops, rows removed
 /// by its filter), counting a loop still running as `InstrEndLoop` would.
@@ -184,12 +184,9 @@ unsafe fn scanned_relation(ps: *mut PlanState) -> Option<Oid> {
     ((*rte).rtekind == pg_sys::RTEKind::RTE_RELATION).then_some((*rte).relid)
 }
 
+/// A name from the catalogs, from the database's encoding.
 unsafe fn cstr(p: *const c_char) -> String {
-    if p.is_null() {
-        String::new()
-    } else {
-        CStr::from_ptr(p).to_string_lossy().into_owned()
-    }
+    crate::server_text::from_server_cstr(p)
 }
 
 fn rel_name(relid: Oid) -> String {
@@ -413,9 +410,10 @@ unsafe fn table_stats(relid: Oid) -> *mut pg_sys::PgStat_StatTabEntry {
     pg_sys::pgstat_fetch_stat_tabentry(relid)
 }
 
-/// An identifier as SQL spells it (PostgreSQL's quote_identifier).
+/// An identifier as SQL spells it (PostgreSQL's quote_identifier, in the database's
+/// encoding).
 pub(super) fn quote(name: &str) -> String {
-    let Ok(c) = std::ffi::CString::new(name) else {
+    let Ok(c) = std::ffi::CString::new(crate::server_text::to_server(name).into_owned()) else {
         return name.to_string();
     };
     // SAFETY: returns its argument or a palloc'd quoted copy.

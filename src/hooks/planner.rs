@@ -2,7 +2,7 @@
 //! fails.
 
 use super::record::{self, Statement, UsageStart};
-use super::{chain, enabled, nesting_level, run_nested_or, shielded};
+use super::{chain, enabled, nesting_level, run_nested_or, shielded, NOT_RECORDED};
 use crate::store::counters::Kind;
 use pgrx::pg_sys::{ParamListInfo, PlannedStmt, Query};
 use std::ffi::{c_char, c_int};
@@ -47,12 +47,12 @@ pub(super) unsafe extern "C-unwind" fn planner(
         }
         return result;
     }
-    let stmt = Statement {
-        source: query_string,
+    let stmt = Statement::starting(
+        query_string,
         query_id,
-        location: (*parse).stmt_location,
-        len: (*parse).stmt_len,
-    };
+        (*parse).stmt_location,
+        (*parse).stmt_len,
+    );
     // Planning that fails (constant folding of 1/0, a statement_timeout) is a failed
     // execution of the statement, with the time spent planning.
     if crate::guc::track_planning() {
@@ -63,7 +63,7 @@ pub(super) unsafe extern "C-unwind" fn planner(
             || failed(&stmt, start.elapsed_ms()),
         );
         let (ms, usage) = start.finish(0);
-        shielded((), || {
+        shielded(NOT_RECORDED, (), || {
             record::record(&stmt, nesting_level() == 0, Kind::Plan, ms, &usage)
         });
     } else {
@@ -93,7 +93,7 @@ pub(super) unsafe extern "C-unwind" fn planner(
 
 /// Counts a planning that raised the error being handled, after `time_ms`.
 fn failed(stmt: &Statement, time_ms: f64) {
-    shielded((), || {
+    shielded(NOT_RECORDED, (), || {
         record::record_error(stmt, nesting_level() == 0, time_ms.max(0.0))
     });
 }

@@ -9,26 +9,44 @@ use crate::store::{
 use pgrx::pg_sys;
 use std::ffi::c_char;
 
-/// The statement a hook is about: where its text is and its query id.
+/// The statement a hook is about: where its text is, its query id, and who runs it.
 #[derive(Clone, Copy)]
 pub(super) struct Statement {
     pub source: *const c_char,
     pub query_id: i64,
     pub location: i32,
     pub len: i32,
+    /// The current user when the statement started (see "Whose statement" in `hooks`).
+    pub userid: u32,
 }
 
-#[inline]
-fn key(query_id: i64, toplevel: bool) -> Key {
-    // SAFETY: plain reads of backend state.
-    unsafe {
-        Key::new(
-            pg_raw::GetUserId().into(),
-            pg_sys::MyDatabaseId.into(),
+impl Statement {
+    /// A statement starting now, run by the current user.
+    #[inline]
+    pub fn starting(source: *const c_char, query_id: i64, location: i32, len: i32) -> Self {
+        Statement {
+            source,
             query_id,
-            toplevel,
-        )
+            location,
+            len,
+            userid: current_user(),
+        }
     }
+
+    #[inline]
+    fn key(&self, toplevel: bool) -> Key {
+        // SAFETY: a plain read of backend state.
+        let dbid = unsafe { pg_sys::MyDatabaseId };
+        Key::new(self.userid, dbid.into(), self.query_id, toplevel)
+    }
+}
+
+/// The current user id (it changes inside SECURITY DEFINER functions and maintenance
+/// commands).
+#[inline]
+pub(super) fn current_user() -> u32 {
+    // SAFETY: a plain read of backend state.
+    unsafe { pg_raw::GetUserId().into() }
 }
 
 /// The statement's own text within a possibly multi-statement source string, and where
@@ -51,7 +69,7 @@ fn update_entry(stmt: &Statement, toplevel: bool, mut update: impl FnMut(&mut Co
     if stmt.query_id == 0 || stmt.source.is_null() {
         return;
     }
-    let key = key(stmt.query_id, toplevel);
+    let key = stmt.key(toplevel);
     let found = store::with_shared(|t, g| {
         t.find(&key, g)
             .map(|e| update(&mut e.counters.lock()))
@@ -86,18 +104,18 @@ pub(super) fn record_error(stmt: &Statement, toplevel: bool, time_ms: f64) {
 
 /// Stores the plan `explain` builds as the statement's captured plan if this execution,
 /// which took `time_ms`, is slower than the one whose plan the entry holds. `explain`
-/// runs only then, without any lock held.
+/// runs only then, without any lock held; it returns None when it could not build one.
 pub(super) fn capture_plan(
     stmt: &Statement,
     toplevel: bool,
     time_ms: f64,
     instrumented: bool,
-    explain: impl FnOnce() -> Vec<u8>,
+    explain: impl FnOnce() -> Option<Vec<u8>>,
 ) {
     if stmt.query_id == 0 {
         return;
     }
-    let key = key(stmt.query_id, toplevel);
+    let key = stmt.key(toplevel);
     let wanted = store::with_shared(|t, g| {
         let slower = t
             .plan_time(&key, g)
@@ -115,7 +133,7 @@ pub(super) fn capture_plan(
     if wanted != Some(true) {
         return;
     }
-    let text = explain();
+    let Some(text) = explain() else { return };
     // SAFETY: a plain read of the clock.
     let now = unsafe { pg_raw::GetCurrentTimestamp() };
     let info = PlanInfo::new(time_ms, now, instrumented);
@@ -132,7 +150,7 @@ pub(super) fn remember_text(
     if stmt.query_id == 0 || stmt.source.is_null() {
         return;
     }
-    let key = key(stmt.query_id, toplevel);
+    let key = stmt.key(toplevel);
     if store::with_shared(|t, g| t.find(&key, g).is_some()) != Some(false) {
         return;
     }

@@ -1,7 +1,7 @@
 //! ProcessUtility hook: utility commands (DDL, COPY, SET, VACUUM, ...).
 
 use super::record::{self, Statement, UsageStart};
-use super::{chain, enabled, nesting_level, run_nested_or, shielded, NESTING};
+use super::{chain, enabled, nesting_level, run_nested_or, shielded, NESTING, NOT_RECORDED};
 use crate::store::counters::Kind;
 use pgrx::pg_sys::{
     self, CommandTag, DestReceiver, NodeTag, ParamListInfo, PlannedStmt, QueryCompletion,
@@ -55,13 +55,15 @@ pub(super) unsafe extern "C-unwind" fn process_utility(
     qc: *mut QueryCompletion,
 ) {
     let parsetree = (*pstmt).utilityStmt;
-    // Copy what we need now: after a ROLLBACK or similar, *pstmt may have been freed.
-    let stmt = Statement {
-        source: query_string,
-        query_id: super::query_id((*pstmt).queryId),
-        location: (*pstmt).stmt_location,
-        len: (*pstmt).stmt_len,
-    };
+    // Copy what we need now: after a ROLLBACK or similar, *pstmt may have been freed. The
+    // user too: REFRESH MATERIALIZED VIEW, VACUUM, ANALYZE and CREATE INDEX run as the
+    // table's owner, and an error leaves that user current.
+    let stmt = Statement::starting(
+        query_string,
+        super::query_id((*pstmt).queryId),
+        (*pstmt).stmt_location,
+        (*pstmt).stmt_len,
+    );
     let call = || {
         chain::process_utility(
             pstmt,
@@ -80,13 +82,13 @@ pub(super) unsafe extern "C-unwind" fn process_utility(
     if tracked && recorded_utility(parsetree) {
         let start = UsageStart::now();
         let failed = || {
-            shielded((), || {
+            shielded(NOT_RECORDED, (), || {
                 record::record_error(&stmt, nesting_level() == 0, start.elapsed_ms())
             })
         };
         run_nested_or(&NESTING, call, failed);
         let (ms, usage) = start.finish(utility_rows(qc));
-        shielded((), || {
+        shielded(NOT_RECORDED, (), || {
             record::record(&stmt, nesting_level() == 0, Kind::Exec, ms, &usage)
         });
         return;
