@@ -56,9 +56,13 @@ cluster_conf() {
   printf '%s\n' "$@" >>"$BUILD/$name/data/postgresql.conf"
 }
 
+# The server runs without RUST_BACKTRACE, as servers do: with it, pgrx adds a Rust backtrace
+# to the DETAIL of the errors it raises, and expected outputs would depend on the caller's
+# environment.
 cluster_start() {
   local name=$1 dir="$BUILD/$1"
-  as_postgres "$(bindir_for "$(cat "$dir/version")")/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null \
+  as_postgres env -u RUST_BACKTRACE -u RUST_LIB_BACKTRACE \
+    "$(bindir_for "$(cat "$dir/version")")/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null \
     || { tail -20 "$dir/server.log"; return 1; }
 }
 

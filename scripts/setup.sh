@@ -11,7 +11,7 @@ log() { printf '==> %s\n' "$*"; }
 # --- Debian packages -------------------------------------------------------
 need_pkgs=()
 for p in postgresql-15 postgresql-server-dev-15 postgresql-contrib libclang-dev clang sudo \
-         valgrind pkg-config libssl-dev unzip; do
+         valgrind pkg-config libssl-dev unzip strace; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need_pkgs+=("$p")
 done
 if ((${#need_pkgs[@]})); then

@@ -5,7 +5,10 @@
 #   3. pg_regress suites (pg_test/sql) and isolation specs (pg_test/specs) from real client
 #      sessions, with pg_stat_statements preloaded beside pg_vitals;
 #   4. server-level checks no SQL file can make: exact counts under concurrent clients,
-#      statistics kept across a restart, a damaged stats file, and a server without preloading.
+#      statistics kept across a restart, a damaged stats file, and a server without preloading;
+#   5. every SQL function called with edge-case arguments (pg_test/fuzz_functions.py);
+#   6. the fault suite (backends killed, immediate stops, damaged stats files, a full disk)
+#      and a soak, each on a server of its own (scripts/faults.sh).
 # Usage: scripts/test.sh [15] [18]   (default: both). Exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -36,7 +39,7 @@ expect_eq() { # expect_eq WHAT ACTUAL EXPECTED
   return 1
 }
 
-regress_suites=(agreement statements percentiles failures plans privileges bad_input error_fidelity eviction upgrade explain explain_advice autovacuum config_advice workload_advice)
+regress_suites=(agreement statements percentiles failures plans privileges security faults encoding bad_input error_fidelity eviction upgrade explain explain_advice autovacuum config_advice workload_advice)
 isolation_specs=(concurrent_reset concurrent_failures xmin_horizon)
 
 pure_tests() { cargo test --lib --features pg15 --quiet; }
@@ -184,6 +187,8 @@ startup_warnings() {
   expect_eq "pg_vitals.max after a bad value" "$shown" 5000
 }
 
+source scripts/faults.sh
+
 for v in "${versions[@]}"; do
   echo "######## PostgreSQL $v"
   [[ $v == "${versions[0]}" ]] && check "cargo test (pure logic)" pure_tests
@@ -201,6 +206,8 @@ for v in "${versions[@]}"; do
   check "pg$v: EXPLAIN formats parse, Vitals inside Query, PostgreSQL's fields unchanged" \
     cluster_python "$name" pg_test/explain_formats.py check "$BUILD/$name/explain_off"
   check "pg$v: isolation ${isolation_specs[*]}" suite isolation "$v" "$name" "${isolation_specs[@]}"
+  check "pg$v: every SQL function on edge-case arguments: a result or a clear error" \
+    cluster_python "$name" pg_test/fuzz_functions.py
   check "pg$v: exact counts under concurrent clients" concurrent_exact_counts "$name" "$v"
   check "pg$v: concurrent resets" concurrent_resets "$name" "$v"
   check "pg$v: eviction under concurrent load" concurrent_eviction "$name" "$v"
@@ -214,6 +221,22 @@ for v in "${versions[@]}"; do
     cluster_python "$name" pg_test/explain_formats.py compare "$BUILD/$name/explain_off"
   cluster_stop "$name"
   check "pg$v: startup warnings (bad pg_vitals.max, load order)" startup_warnings "$v"
+
+  # The fault suite, on a server of its own that logs crashes and restarts.
+  name="faults$v"
+  if fault_cluster "$v" "$name" && cluster_start "$name" \
+      && q "$name" "CREATE EXTENSION pg_stat_statements; CREATE EXTENSION pg_vitals; CREATE TABLE fault_t (id int, v int)" >/dev/null; then
+    check "pg$v: fault: two backends killed with SIGKILL under write load; restarts, counts exactly" fault_sigkill "$name" "$v"
+    check "pg$v: fault: pg_ctl stop -m immediate under write load; nothing saved, starts afresh" fault_immediate "$name" "$v"
+    check "pg$v: fault: the stats file is written durably (strace)" fault_durable_save "$name"
+    check "pg$v: fault: pg_vitals.save = off" fault_save_off "$name"
+    check "pg$v: fault: truncated, foreign and garbage stats files" fault_stats_files "$name"
+    check "pg$v: fault: a full disk while saving" fault_full_disk "$name"
+    cluster_stop "$name"
+  else
+    failed=$((failed + 1)); failures+=("pg$v: fault cluster")
+  fi
+  check "pg$v: soak: churn, failures, cancels, resets and reads on a tiny store" soak "$v"
 done
 
 echo

@@ -46,5 +46,12 @@ SELECT * FROM plan_lines('DEBUG, VITALS, COSTS OFF', 'SELECT k FROM ex18 WHERE i
 EXPLAIN (RANGE_TABLE, VITALS, ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, BUFFERS OFF)
   SELECT k FROM ex18 WHERE id = 1;
 
+-- An error while printing a node's fields (here injected) is an ERROR for the EXPLAIN, raised
+-- through PostgreSQL's own error handling: the server goes on, and so does the session.
+SET pg_vitals.inject_fault = 'explain_node_error';
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, BUFFERS OFF) SELECT k FROM ex18 WHERE id = 1;
+RESET pg_vitals.inject_fault;
+SELECT 'still here' AS after_the_error;
+
 DROP FUNCTION plan_lines(text, text);
 DROP TABLE ex18;
