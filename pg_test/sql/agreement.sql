@@ -91,6 +91,17 @@ ANALYZE agr_t;
 VACUUM (ANALYZE) agr_ctas;
 EXPLAIN (COSTS OFF) SELECT * FROM agr_t WHERE id = 1;
 
+-- role changes and SECURITY DEFINER functions that complete: counted for the same user
+CREATE ROLE agr_role;
+GRANT SELECT ON agr_t TO agr_role;
+SET ROLE agr_role;
+SELECT count(*) FROM agr_t WHERE id < 3;
+RESET ROLE;
+CREATE FUNCTION agr_definer() RETURNS bigint LANGUAGE sql SECURITY DEFINER
+  AS 'SELECT count(*) FROM agr_t WHERE id < 5';
+ALTER FUNCTION agr_definer() OWNER TO agr_role;
+SELECT agr_definer();
+
 -- statements that fail
 SELECT 1 / 0;
 INSERT INTO agr_t VALUES (1, 'duplicate');
@@ -120,3 +131,6 @@ WHERE p.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
   AND (v.queryid IS NULL OR v.calls IS DISTINCT FROM p.calls OR v.rows IS DISTINCT FROM p.rows
        OR v.query IS DISTINCT FROM p.query)
 ORDER BY p.query;
+
+DROP OWNED BY agr_role;
+DROP ROLE agr_role;

@@ -56,8 +56,8 @@ pub(super) unsafe extern "C-unwind" fn process_utility(
 ) {
     let parsetree = (*pstmt).utilityStmt;
     // Copy what we need now: after a ROLLBACK or similar, *pstmt may have been freed. The
-    // user too: REFRESH MATERIALIZED VIEW, VACUUM, ANALYZE and CREATE INDEX run as the
-    // table's owner, and an error leaves that user current.
+    // user too, for a failure: REFRESH MATERIALIZED VIEW, VACUUM, ANALYZE and CREATE INDEX
+    // run as the table's owner, and an error leaves that user current.
     let stmt = Statement::starting(
         query_string,
         super::query_id((*pstmt).queryId),
@@ -88,6 +88,12 @@ pub(super) unsafe extern "C-unwind" fn process_utility(
         };
         run_nested_or(&NESTING, call, failed);
         let (ms, usage) = start.finish(utility_rows(qc));
+        // A completed command counts for the user current after it, as in
+        // pg_stat_statements: SET ROLE counts for the role it set.
+        let stmt = Statement {
+            userid: record::current_user(),
+            ..stmt
+        };
         shielded(NOT_RECORDED, (), || {
             record::record(&stmt, nesting_level() == 0, Kind::Exec, ms, &usage)
         });
