@@ -33,8 +33,22 @@ SELECT 'cancelled', 2 AS capture_cancel;
 RESET pg_vitals.inject_fault;
 SELECT 'the session goes on' AS after_cancel;
 
--- EXPLAIN: an error while gathering the Vitals group is a WARNING and PostgreSQL's own
--- output, whole (in JSON: valid, with no Vitals key); a cancel fails the EXPLAIN.
+-- EXPLAIN: an error while gathering the Vitals group fails the EXPLAIN, as an error in
+-- PostgreSQL's own EXPLAIN code does, and the abort releases what the failed call held (in a
+-- transaction block too: nothing leaks by COMMIT); a cancel fails it as well.
+SET pg_vitals.inject_fault = 'explain_error';
+EXPLAIN (COSTS OFF) SELECT 1 AS explain_error;
+BEGIN;
+SAVEPOINT before_explain;
+EXPLAIN (COSTS OFF) SELECT 1, 2, 3, 4 AS explain_error_in_a_block;
+ROLLBACK TO before_explain;
+SELECT 'the transaction goes on' AS after_explain_error;
+COMMIT;
+SET pg_vitals.inject_fault = 'explain_cancel';
+EXPLAIN (COSTS OFF) SELECT 1, 2 AS explain_cancel;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT 1, 2, 3 AS explain_analyze_cancel;
+RESET pg_vitals.inject_fault;
+-- Without a fault, the group is there (in JSON: a Vitals key beside the Plan).
 CREATE FUNCTION explain_json_keys(query text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE doc json;
 BEGIN
@@ -42,13 +56,6 @@ BEGIN
   RETURN (SELECT string_agg(k, ', ' ORDER BY k) FROM json_object_keys(doc -> 0) k);
 END $$;
 SELECT explain_json_keys('SELECT 1 AS explain_ok');
-SET pg_vitals.inject_fault = 'explain_error';
-EXPLAIN (COSTS OFF) SELECT 1 AS explain_error;
-SELECT explain_json_keys('SELECT 1 AS explain_error');
-SET pg_vitals.inject_fault = 'explain_cancel';
-EXPLAIN (COSTS OFF) SELECT 1, 2 AS explain_cancel;
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT 1, 2, 3 AS explain_analyze_cancel;
-RESET pg_vitals.inject_fault;
 
 -- The advice functions: an error or a cancel while they gather fails them, like any query.
 SET pg_vitals.inject_fault = 'advice_error';

@@ -3,13 +3,15 @@
 //! A `Vitals` group goes inside the statement's own Query group, after what PostgreSQL
 //! prints for the plan (planning, triggers, JIT) and before `Execution Time`, in every
 //! format. Everything is gathered first ([`gather`]: the store, the plan tree, catalog
-//! lookups) and printed after ([`write`]), so that a failure while gathering is a WARNING
-//! and leaves PostgreSQL's own output whole.
+//! lookups) and printed after ([`write`]), so that a failure while gathering never leaves
+//! half a group.
 //!
-//! Gathering runs in a subtransaction (catalog lookups, statistics reads): an error there
-//! is released with it and becomes a WARNING, a cancel fails the EXPLAIN. Printing only
-//! appends to EXPLAIN's buffer; an error there (memory exhausted) fails the EXPLAIN, rather
-//! than leave a half-printed group.
+//! A PostgreSQL error while gathering (a catalog lookup, a statistics read: in practice
+//! memory exhausted or a cancel) or printing fails the EXPLAIN, as it would fail PostgreSQL's
+//! own EXPLAIN code, and the abort releases what the failed call held; a bug of ours (a Rust
+//! panic) is a WARNING and PostgreSQL's output stays whole, since nothing is printed before
+//! everything is gathered. A subtransaction to turn such errors into WARNINGs would cost
+//! EXPLAIN about 2,300 instructions, a sixth of the group's cost (bench/explain.sh).
 //!
 //! - PostgreSQL 15 to 17: `ExplainOneQuery_hook` notes the ExplainState, then lets EXPLAIN
 //!   run as usual; ExplainOnePlan calls ExecutorEnd after printing the plan and before
@@ -19,7 +21,6 @@
 //!   `explain_per_node_hook` for per-node `Exclusive Time` and `Rows Misestimate`, and
 //!   `explain_per_plan_hook` for the group.
 
-use super::guard::in_subtransaction;
 use super::{plan_tree, shielded};
 use crate::explain::advice::{self, Advice};
 use crate::explain::history::History;
@@ -375,23 +376,21 @@ fn write_structured(out: &Out, r: &Report) {
 /// What the WARNING says when the group could not be gathered or printed.
 const NOT_SHOWN: &str = "EXPLAIN insights not shown";
 
-/// Gathers and prints; a failure while gathering is a WARNING and prints nothing.
+/// Gathers and prints; a bug while gathering is a WARNING and prints nothing, a PostgreSQL
+/// error fails the EXPLAIN.
 ///
 /// # Safety
 /// As [`gather`]; the caller's frames are plain old frames (an error may be raised again).
 unsafe fn explain_vitals(es: *mut ExplainState, root: Option<*mut PlanState>, query_id: i64) {
-    // The subtransaction's own start and end are calls that may fail too: `shielded` raises
-    // such an error again rather than let it unwind into the hook's caller.
-    shielded(NOT_SHOWN, (), || {
-        let report = in_subtransaction(NOT_SHOWN, || {
-            crate::fault::point(crate::fault::Point::Explain);
-            // SAFETY: as the caller's.
-            unsafe { gather(es, root, query_id) }
-        });
-        if let Some(report) = report {
-            write(es, &report);
-        }
+    // SAFETY: as the caller's; a PostgreSQL error in a guarded call restores the caller's
+    // memory context before it unwinds (pgrx), and `shielded` raises it again.
+    let report = shielded(NOT_SHOWN, None, || {
+        crate::fault::point(crate::fault::Point::Explain);
+        Some(unsafe { gather(es, root, query_id) })
     });
+    if let Some(report) = report {
+        shielded(NOT_SHOWN, (), || write(es, &report));
+    }
 }
 
 // --- PostgreSQL 15 to 17 ------------------------------------------------------------------

@@ -122,7 +122,7 @@ pub(crate) fn rethrow(e: Panic) -> ! {
     unreachable!("an ERROR does not return")
 }
 
-/// Runs `f`, which calls into PostgreSQL (catalog lookups, EXPLAIN's printer), in an
+/// Runs `f`, which calls into PostgreSQL (EXPLAIN's printer, for plan capture), in an
 /// internal subtransaction, as PL/pgSQL runs a block with an EXCEPTION clause. If `f`
 /// raises an error, the subtransaction is rolled back, which releases everything the failed
 /// call held (locks, buffer pins, relcache and catcache references, memory), and then:

@@ -19,8 +19,8 @@
 //!
 //! Our own bookkeeping runs inside [`shielded`]: a bug in it (a Rust panic) becomes a
 //! WARNING and the user's statement goes on; a PostgreSQL error in it (memory exhausted) is
-//! raised again, never swallowed. Work that calls into PostgreSQL's catalogs or EXPLAIN
-//! printer and may be skipped (plan capture, EXPLAIN's Vitals group) runs in
+//! raised again, never swallowed. Plan capture, which calls EXPLAIN's printer at the end of
+//! a statement that has done its work and may be skipped, runs in
 //! [`guard::in_subtransaction`], which releases what a failed call held.
 //!
 //! # Whose statement
