@@ -4,6 +4,8 @@
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD="$ROOT/.build"
+# Scripts write logs here before any cluster exists (a fresh clone has no .build yet).
+mkdir -p "$BUILD"
 
 as_postgres() { runuser -u postgres -- "$@"; }
 
