@@ -88,6 +88,7 @@ fault_immediate() {
   write_load "$name" "$v" 10 &
   load=$!
   sleep 2
+  : >"$dir/server.log"
   timeout 60 runuser -u postgres -- "$(bindir_for "$v")/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null \
     || { echo "  immediate stop did not complete"; wait $load; return 1; }
   wait $load
@@ -128,14 +129,15 @@ fault_save_off() {
 fault_durable_save() {
   local name=$1 dir="$BUILD/$1" trace="$BUILD/$1/strace.out" tracer calls
   q "$name" "SELECT 'saved durably' AS durable_marker" >/dev/null || return 1
-  strace -qq -e trace=openat,fsync,rename -p "$(head -1 "$dir/data/postmaster.pid")" -o "$trace" &
+  strace -qq -e trace=openat,fsync,rename,renameat,renameat2 -p "$(head -1 "$dir/data/postmaster.pid")" -o "$trace" &
   tracer=$!
   sleep 1
   cluster_stop "$name" || { kill $tracer; return 1; }
   wait $tracer
   # From the temporary file's creation on: the next four calls on it or its directory.
   calls=$(grep -E 'pg_vitals|fsync|"pg_stat"' "$trace" | grep -A4 'pg_vitals.stat.tmp", O_WRONLY' \
-    | sed -E 's/ += [0-9]+$//; s/^[0-9]+ +//; s/\([0-9]+\)/(fd)/; s/, O_[A-Z_|]+.*\)/)/')
+    | sed -E 's/ += [0-9]+$//; s/^[0-9]+ +//; s/\([0-9]+\)/(fd)/; s/, O_[A-Z_|]+.*\)/)/' \
+    | sed -E 's/^renameat2?\(AT_FDCWD, ("[^"]+"), AT_FDCWD, ("[^"]+")(, 0)?\)/rename(\1, \2)/')
   expect_eq "the save's system calls" "$calls" 'openat(AT_FDCWD, "pg_stat/pg_vitals.stat.tmp")
 fsync(fd)
 rename("pg_stat/pg_vitals.stat.tmp", "pg_stat/pg_vitals.stat")

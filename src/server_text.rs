@@ -28,7 +28,8 @@ pub fn from_server(bytes: &[u8]) -> String {
     let mut owned = bytes.to_vec();
     owned.push(0);
     // SAFETY: a NUL-terminated copy; PostgreSQL returns its argument or a palloc'd result,
-    // NUL-terminated, and every server encoding converts to UTF-8.
+    // NUL-terminated. Every server encoding converts to UTF-8 but MULE_INTERNAL, where a name
+    // that is not ASCII raises PostgreSQL's error for the missing conversion.
     unsafe {
         let p = pg_sys::pg_server_to_any(
             owned.as_ptr().cast(),

@@ -110,9 +110,6 @@ FROM (VALUES ('timeout in planning', 'SELECT count(*) FROM faults_t t1, %'),
 LEFT JOIN vitals.statements s ON s.toplevel AND s.query LIKE p.pattern
 ORDER BY p.phase;
 
--- Nothing is left held: no relation lock of this session but the one pg_locks reads with.
-SELECT count(*) AS locks_left FROM pg_locks
-WHERE pid = pg_backend_pid() AND locktype = 'relation' AND relation <> 'pg_locks'::regclass;
 DROP TABLE faults_t;
 DROP FUNCTION explain_json_keys(text);
 -- Leave no entries behind for the suites that follow.

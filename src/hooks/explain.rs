@@ -382,15 +382,14 @@ const NOT_SHOWN: &str = "EXPLAIN insights not shown";
 /// # Safety
 /// As [`gather`]; the caller's frames are plain old frames (an error may be raised again).
 unsafe fn explain_vitals(es: *mut ExplainState, root: Option<*mut PlanState>, query_id: i64) {
-    // SAFETY: as the caller's; a PostgreSQL error in a guarded call restores the caller's
-    // memory context before it unwinds (pgrx), and `shielded` raises it again.
-    let report = shielded(NOT_SHOWN, None, || {
+    // One closure for both steps: an error unwinds through it as a panic, dropping the report,
+    // before `shielded` raises it again (nothing with a destructor is alive at the longjmp).
+    shielded(NOT_SHOWN, (), || {
         crate::fault::point(crate::fault::Point::Explain);
-        Some(unsafe { gather(es, root, query_id) })
+        // SAFETY: as the caller's.
+        let report = unsafe { gather(es, root, query_id) };
+        write(es, &report);
     });
-    if let Some(report) = report {
-        shielded(NOT_SHOWN, (), || write(es, &report));
-    }
 }
 
 // --- PostgreSQL 15 to 17 ------------------------------------------------------------------

@@ -9,7 +9,10 @@
 //!   user's statement, as PL/pgSQL's EXCEPTION blocks run.
 //! - [`rethrow`]: a PostgreSQL error that pgrx turned into a Rust panic, raised again.
 
-use pgrx::pg_sys::{self, panic::CaughtError};
+use pgrx::pg_sys::{
+    self,
+    panic::{CaughtError, ErrorReport, ErrorReportWithLevel},
+};
 use pgrx::PgSqlErrorCode;
 use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -48,38 +51,55 @@ pub(super) unsafe fn try_finally(body: impl FnOnce(), finally: impl FnOnce(bool)
 /// A caught panic's payload.
 pub(crate) type Panic = Box<dyn Any + Send>;
 
-/// Whether a caught panic is a PostgreSQL error (raised in a pgrx-guarded call, or an
-/// ERROR raised from Rust through pgrx), rather than a bug of ours.
+/// The PostgreSQL error a caught panic carries: one raised in a pgrx-guarded call
+/// (`CaughtError::PostgresError`), or an ERROR raised from Rust through pgrx, before or after
+/// a pgrx guard wrapped it (`ErrorReportWithLevel`, `CaughtError::ErrorReport`). None for a
+/// bug of ours (a plain panic) or a bare `ErrorReport`, which carries no readable SQLSTATE.
+fn postgres_error(e: &Panic) -> Option<&ErrorReportWithLevel> {
+    match e.downcast_ref::<CaughtError>() {
+        Some(CaughtError::PostgresError(r) | CaughtError::ErrorReport(r)) => Some(r),
+        Some(CaughtError::RustPanic { .. }) => None,
+        None => e.downcast_ref::<ErrorReportWithLevel>(),
+    }
+}
+
+/// Whether a caught panic is a PostgreSQL error rather than a bug of ours.
 pub(crate) fn is_postgres_error(e: &Panic) -> bool {
-    matches!(
-        e.downcast_ref::<CaughtError>(),
-        Some(CaughtError::PostgresError(_) | CaughtError::ErrorReport(_))
-    )
+    postgres_error(e).is_some() || e.is::<ErrorReport>()
 }
 
 /// Whether a caught panic is a query cancel: a cancel request or a statement timeout.
 fn is_cancel(e: &Panic) -> bool {
-    matches!(
-        e.downcast_ref::<CaughtError>(),
-        Some(CaughtError::PostgresError(r) | CaughtError::ErrorReport(r))
-            if r.sql_error_code() == PgSqlErrorCode::ERRCODE_QUERY_CANCELED
-    )
+    postgres_error(e).is_some_and(|r| r.sql_error_code() == PgSqlErrorCode::ERRCODE_QUERY_CANCELED)
 }
 
 /// What a caught panic says.
 pub(crate) fn panic_message(e: &Panic) -> String {
+    if let Some(r) = postgres_error(e) {
+        return r.message().to_string();
+    }
     match e.downcast_ref::<CaughtError>() {
-        Some(
-            CaughtError::PostgresError(r)
-            | CaughtError::ErrorReport(r)
-            | CaughtError::RustPanic { ereport: r, .. },
-        ) => r.message().to_string(),
-        None => e
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
+        Some(CaughtError::RustPanic { ereport: r, .. }) => r.message().to_string(),
+        _ => e
+            .downcast_ref::<ErrorReport>()
+            .map(|r| r.message().to_string())
+            .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
             .or_else(|| e.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "internal error".into()),
     }
+}
+
+/// Emits `text` as a WARNING. A WARNING's `errfinish` checks for interrupts, and a pending
+/// cancel would longjmp from there past our frames: interrupts are held while it is
+/// emitted, so the cancel stays pending for PostgreSQL's next check. A failure to emit it
+/// (memory exhausted) is dropped: the statement matters more than the warning.
+pub(crate) fn warn(text: String) {
+    // SAFETY: backend-local counters, restored to what they were.
+    let held = unsafe { pg_sys::InterruptHoldoffCount };
+    unsafe { pg_sys::InterruptHoldoffCount = held + 1 };
+    let emitted = catch_unwind(AssertUnwindSafe(move || pgrx::warning!("{text}")));
+    unsafe { pg_sys::InterruptHoldoffCount = held };
+    drop(emitted);
 }
 
 /// Raises a caught error again as a PostgreSQL ERROR with its SQLSTATE, message, detail and
@@ -91,30 +111,33 @@ pub(crate) fn panic_message(e: &Panic) -> String {
 /// frame at this point: the hooks hold nothing with a destructor across the call that
 /// reaches here, and everything of this frame is moved into the closure.
 pub(crate) fn rethrow(e: Panic) -> ! {
-    use pg_sys::panic::ErrorReport;
-    let report = match e.downcast_ref::<CaughtError>() {
-        Some(
-            CaughtError::PostgresError(r)
-            | CaughtError::ErrorReport(r)
-            | CaughtError::RustPanic { ereport: r, .. },
-        ) => {
-            let mut report =
-                ErrorReport::new(r.sql_error_code(), r.message().to_string(), "pg_vitals");
-            if let Some(detail) = r.detail() {
+    let report = match e.downcast::<ErrorReport>() {
+        Ok(report) => *report,
+        Err(e) => {
+            let (code, message, detail, hint) = match postgres_error(&e) {
+                Some(r) => (
+                    r.sql_error_code(),
+                    r.message().to_string(),
+                    r.detail().map(str::to_string),
+                    r.hint().map(str::to_string),
+                ),
+                None => (
+                    PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+                    panic_message(&e),
+                    None,
+                    None,
+                ),
+            };
+            let mut report = ErrorReport::new(code, message, "pg_vitals");
+            if let Some(detail) = detail {
                 report = report.set_detail(detail);
             }
-            if let Some(hint) = r.hint() {
+            if let Some(hint) = hint {
                 report = report.set_hint(hint);
             }
             report
         }
-        None => ErrorReport::new(
-            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
-            panic_message(&e),
-            "pg_vitals",
-        ),
     };
-    drop(e);
     // SAFETY: see above.
     unsafe {
         pg_sys::panic::pgrx_extern_c_guard(move || report.report(pgrx::PgLogLevel::ERROR));
@@ -158,7 +181,9 @@ pub(crate) fn in_subtransaction<R>(what: &str, f: impl FnOnce() -> R) -> Option<
             Ok(r) => Some(r),
             Err(e) if is_cancel(&e) => rethrow(e),
             Err(e) => {
-                pgrx::warning!("pg_vitals: {what}: {}", panic_message(&e));
+                let text = format!("pg_vitals: {what}: {}", panic_message(&e));
+                drop(e);
+                warn(text);
                 None
             }
         }

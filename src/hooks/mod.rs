@@ -24,11 +24,12 @@
 //! [`guard::in_subtransaction`], which releases what a failed call held.
 //!
 //! # Whose statement
-//! The user a statement is recorded under is read when the statement starts (parse
-//! analysis, planning, the executor's run, a utility command), not when an error unwinds
+//! A failure is recorded under the user current when the statement started (parse
+//! analysis, planning, the executor's run, a utility command), not when the error unwinds
 //! it: a SECURITY DEFINER function, REFRESH MATERIALIZED VIEW, VACUUM, ANALYZE and CREATE
 //! INDEX switch to another user while they run and do not switch back before the error
-//! reaches us.
+//! reaches us. A completed statement is recorded under the user current when it ends, as
+//! pg_stat_statements records it (SET ROLE counts for the role it set).
 
 mod analyze;
 mod chain;
@@ -119,7 +120,9 @@ pub(crate) fn shielded<R>(what: &str, fallback: R, f: impl FnOnce() -> R) -> R {
         Ok(r) => r,
         Err(e) if guard::is_postgres_error(&e) => guard::rethrow(e),
         Err(e) => {
-            pgrx::warning!("pg_vitals: {what}: {}", guard::panic_message(&e));
+            let text = format!("pg_vitals: {what}: {}", guard::panic_message(&e));
+            drop(e);
+            guard::warn(text);
             fallback
         }
     }

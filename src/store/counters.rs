@@ -281,8 +281,11 @@ impl Counters {
             return Err("min_time");
         }
         // Five 6-bit characters.
-        if !(0..1 << 30).contains(&self.last_sqlstate) {
+        if !(0..1 << 30).contains(&self.last_sqlstate) || self._pad != 0 {
             return Err("last_sqlstate");
+        }
+        if !super::table::valid_timestamp(self.last_error_at) {
+            return Err("last_error_at");
         }
         self.exec_histogram.check()
     }

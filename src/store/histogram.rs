@@ -222,6 +222,9 @@ impl Histogram {
     /// file): each carry slot in use names a bucket no other slot names, and holds a
     /// non-zero high part; a slot not in use is all zero. The error names the field.
     pub fn check(&self) -> Result<(), &'static str> {
+        if self._pad != 0 {
+            return Err("exec_histogram");
+        }
         let mut seen = [false; BUCKETS];
         for c in &self.carries {
             match c.used {

@@ -12,12 +12,14 @@
 //! or long file, a bad checksum) makes [`decode`] return an error; the caller logs a WARNING
 //! and starts empty. So do values no server could have written, even under a valid
 //! checksum: counters that [`Counters::check`] refuses (NaN or negative times, counts past
-//! 2^53), texts with NUL bytes or, in UTF-8 databases, invalid UTF-8 (the caller checks the
-//! other encodings with PostgreSQL's verifier), plan times that are not finite. Decoding
-//! never panics and allocates no more than the file's size on any input.
+//! 2^53), timestamps PostgreSQL cannot show, keys the hooks never make, texts with NUL bytes
+//! or, in UTF-8 databases, invalid UTF-8 (the caller checks the other encodings with
+//! PostgreSQL's verifier), plan times that are not finite. Decoding never panics on any
+//! input, and allocates in proportion to the file's size (entries are counted against it
+//! before any is allocated).
 
 use super::counters::{Counters, MAX_COUNT};
-use super::table::{GlobalStats, Key, PlanInfo, NO_PLAN, NO_TEXT};
+use super::table::{valid_timestamp, GlobalStats, Key, PlanInfo, NO_PLAN, NO_TEXT};
 
 const MAGIC: u32 = 0x5356_4750; // "PGVS"
 /// 2: counters carry the execution-time histogram; 3: captured plans, `plans_dropped`.
@@ -143,8 +145,9 @@ pub fn decode(pg_major: u32, buf: &[u8]) -> Result<Dump, String> {
         return Err("checksum mismatch".into());
     }
     let n = r.u64()?;
-    // Each entry takes more than 60 bytes: a count the file cannot hold is damage.
-    if n > (body.len() / 60) as u64 {
+    // Each entry takes at least its key, encoding, text length and counters: a count the
+    // file cannot hold is damage, and the entries are not allocated before it is refused.
+    if n > (body.len() / (32 + std::mem::size_of::<Counters>())) as u64 {
         return Err("entry count exceeds file size".into());
     }
     let mut entries = Vec::with_capacity(n as usize);
@@ -198,7 +201,10 @@ pub fn decode(pg_major: u32, buf: &[u8]) -> Result<Dump, String> {
         stats.texts_dropped,
         stats.plans_dropped,
     ];
-    if counts.iter().any(|c| !(0..=MAX_COUNT).contains(c)) {
+    if counts.iter().any(|c| !(0..=MAX_COUNT).contains(c))
+        || !valid_timestamp(stats.stats_reset)
+        || !valid_timestamp(stats.last_dealloc)
+    {
         return Err("store statistics out of range".into());
     }
     Ok(Dump { entries, stats })
@@ -211,6 +217,7 @@ impl SavedEntry {
     /// Whether the entry holds values a server could have written; see the module
     /// documentation.
     fn check(&self) -> Result<(), String> {
+        self.key.check().map_err(|f| format!("invalid {f}"))?;
         self.counters.check().map_err(|f| format!("invalid {f}"))?;
         if self.encoding < 0 {
             return Err(format!("invalid encoding {}", self.encoding));
@@ -229,9 +236,7 @@ impl SavedEntry {
             }
         }
         if let Some(p) = &self.plan {
-            if !(p.info.exec_time.is_finite() && p.info.exec_time >= 0.0) {
-                return Err("invalid plan execution time".into());
-            }
+            p.info.check().map_err(|f| format!("invalid {f}"))?;
         }
         Ok(())
     }
@@ -396,8 +401,24 @@ mod tests {
                 with(|d| d.entries[0].plan.as_mut().unwrap().text = vec![0xc3]),
             ),
             (
-                "invalid plan execution time",
+                "invalid plan exec_time",
                 with(|d| d.entries[0].plan.as_mut().unwrap().info.exec_time = f64::NAN),
+            ),
+            (
+                "invalid plan captured_at",
+                with(|d| d.entries[0].plan.as_mut().unwrap().info.captured_at = i64::MAX),
+            ),
+            (
+                "invalid last_error_at",
+                with(|d| d.entries[0].counters.last_error_at = i64::MIN),
+            ),
+            (
+                "invalid key",
+                with(|d| d.entries[0].key = bytemuck::cast([0u32, 0, 0, 0, 2, 0])),
+            ),
+            (
+                "store statistics out of range",
+                with(|d| d.stats.stats_reset = i64::MAX),
             ),
             ("invalid encoding", with(|d| d.entries[1].encoding = -1)),
             (

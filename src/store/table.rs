@@ -37,6 +37,13 @@ impl Key {
     pub fn toplevel(&self) -> bool {
         self.toplevel != 0
     }
+    /// Whether the key is one the hooks could have made (for keys read from a file).
+    pub fn check(&self) -> Result<(), &'static str> {
+        if self.toplevel > 1 || self._pad != 0 {
+            return Err("key");
+        }
+        Ok(())
+    }
     /// Whether the key passes a reset filter (0 = any), as `pg_stat_statements_reset`'s.
     pub fn matches(&self, userid: u32, dbid: u32, queryid: i64) -> bool {
         (userid == 0 || self.userid == userid)
@@ -110,6 +117,30 @@ impl PlanInfo {
             _pad: 0,
         }
     }
+
+    /// Whether the plan's facts are ones capture could have written (for values read from a
+    /// file); the error names the field.
+    pub fn check(&self) -> Result<(), &'static str> {
+        if !(self.exec_time.is_finite() && self.exec_time >= 0.0) {
+            return Err("plan exec_time");
+        }
+        if !valid_timestamp(self.captured_at) {
+            return Err("plan captured_at");
+        }
+        if self.instrumented > 1 || self._pad != 0 {
+            return Err("plan instrumented");
+        }
+        Ok(())
+    }
+}
+
+/// Whether a TimestampTz (microseconds since 2000) is 0 (none) or one PostgreSQL can show:
+/// from 4714-11-24 BC to 294276 AD (MIN_TIMESTAMP to END_TIMESTAMP). Any other value would
+/// make every read of the view that shows it fail with "timestamp out of range".
+pub fn valid_timestamp(t: i64) -> bool {
+    const MIN_TIMESTAMP: i64 = -211_813_488_000_000_000;
+    const END_TIMESTAMP: i64 = 9_223_371_331_200_000_000;
+    (MIN_TIMESTAMP..END_TIMESTAMP).contains(&t)
 }
 
 pub const PLAN_INFO_SIZE: usize = std::mem::size_of::<PlanInfo>();
