@@ -19,25 +19,33 @@ fn passes_through(encoding: i32) -> bool {
     encoding == pg_sys::pg_enc::PG_UTF8 as i32 || encoding == pg_sys::pg_enc::PG_SQL_ASCII as i32
 }
 
+/// What one of PostgreSQL's conversion functions makes of `bytes`, given a NUL-terminated
+/// copy of them (they read up to the length given, and some expect the NUL).
+///
+/// # Safety
+/// `f` calls such a function, which returns its argument or a palloc'd, NUL-terminated
+/// result, or raises PostgreSQL's error for a character it cannot convert.
+unsafe fn convert(bytes: &[u8], f: impl FnOnce(*const c_char, i32) -> *mut c_char) -> Vec<u8> {
+    let mut owned = bytes.to_vec();
+    owned.push(0);
+    let p = f(owned.as_ptr().cast(), bytes.len() as i32);
+    CStr::from_ptr(p).to_bytes().to_vec()
+}
+
 /// Bytes in the database's encoding as a Rust string.
 pub fn from_server(bytes: &[u8]) -> String {
     let encoding = database_encoding();
     if passes_through(encoding) || bytes.is_ascii() {
         return String::from_utf8_lossy(bytes).into_owned();
     }
-    let mut owned = bytes.to_vec();
-    owned.push(0);
-    // SAFETY: a NUL-terminated copy; PostgreSQL returns its argument or a palloc'd result,
-    // NUL-terminated. Every server encoding converts to UTF-8 but MULE_INTERNAL, where a name
-    // that is not ASCII raises PostgreSQL's error for the missing conversion.
-    unsafe {
-        let p = pg_sys::pg_server_to_any(
-            owned.as_ptr().cast(),
-            bytes.len() as i32,
-            pg_sys::pg_enc::PG_UTF8 as i32,
-        );
-        String::from_utf8_lossy(CStr::from_ptr(p).to_bytes()).into_owned()
-    }
+    // SAFETY: see convert. Every server encoding converts to UTF-8 but MULE_INTERNAL, where a
+    // name that is not ASCII raises PostgreSQL's error for the missing conversion.
+    let utf8 = unsafe {
+        convert(bytes, |p, n| {
+            pg_sys::pg_server_to_any(p, n, pg_sys::pg_enc::PG_UTF8 as i32)
+        })
+    };
+    String::from_utf8_lossy(&utf8).into_owned()
 }
 
 /// A C string in the database's encoding (NULL is the empty string) as a Rust string.
@@ -54,19 +62,18 @@ pub unsafe fn from_server_cstr(p: *const c_char) -> String {
 /// A Rust string in the database's encoding, for what pg_vitals prints. Text that came from
 /// the server converts back exactly; pg_vitals' own words are ASCII.
 pub fn to_server(s: &str) -> Cow<'_, [u8]> {
-    let encoding = database_encoding();
-    if passes_through(encoding) || s.is_ascii() {
+    if s.is_ascii() || passes_through(database_encoding()) {
         return Cow::Borrowed(s.as_bytes());
     }
-    let mut owned = s.as_bytes().to_vec();
-    owned.push(0);
-    // SAFETY: as in from_server; an unconvertible character raises PostgreSQL's error.
-    unsafe {
-        let p = pg_sys::pg_any_to_server(
-            owned.as_ptr().cast(),
-            s.len() as i32,
-            pg_sys::pg_enc::PG_UTF8 as i32,
-        );
-        Cow::Owned(CStr::from_ptr(p).to_bytes().to_vec())
+    from_encoding(s.as_bytes(), pg_sys::pg_enc::PG_UTF8 as i32)
+}
+
+/// Bytes in `encoding` (a query text recorded in another database, say) in the database's
+/// encoding.
+pub fn from_encoding(bytes: &[u8], encoding: i32) -> Cow<'_, [u8]> {
+    if encoding == database_encoding() {
+        return Cow::Borrowed(bytes);
     }
+    // SAFETY: see convert.
+    Cow::Owned(unsafe { convert(bytes, |p, n| pg_sys::pg_any_to_server(p, n, encoding)) })
 }

@@ -108,20 +108,11 @@ unsafe fn put(ts: *mut pg_sys::Tuplestorestate, desc: pg_sys::TupleDesc, row: &m
 
 /// A query text as `text`, converted from the encoding it was recorded in.
 fn text_datum(bytes: &[u8], encoding: i32) -> Datum {
-    // SAFETY: PostgreSQL string functions on a buffer we own; the results are palloc'd.
-    unsafe {
-        if encoding == pg_sys::GetDatabaseEncoding() {
-            return Datum::from(pg_sys::cstring_to_text_with_len(
-                bytes.as_ptr() as *const _,
-                bytes.len() as i32,
-            ));
-        }
-        let mut owned = bytes.to_vec();
-        owned.push(0);
-        let converted =
-            pg_sys::pg_any_to_server(owned.as_ptr() as *const _, bytes.len() as i32, encoding);
-        Datum::from(pg_sys::cstring_to_text(converted))
-    }
+    let bytes = crate::server_text::from_encoding(bytes, encoding);
+    // SAFETY: copies the bytes into a palloc'd text.
+    Datum::from(unsafe {
+        pg_sys::cstring_to_text_with_len(bytes.as_ptr().cast(), bytes.len() as i32)
+    })
 }
 
 /// Who is reading, for pg_stat_statements' privilege rule: other users' query ids, texts
