@@ -1,30 +1,36 @@
 #!/usr/bin/env bash
 # The main job: install what is missing, build and install pg_vitals (release build) into
-# PostgreSQL 15, start a throwaway cluster with pg_vitals preloaded, run a short real
-# workload (pgbench plus a few hand-written statements) and print the top statements.
-# Safe to rerun: the demo cluster is recreated each time, finished steps are skipped.
+# PostgreSQL 15 (or the major given), start a throwaway cluster with pg_vitals preloaded, run
+# a short real workload (pgbench plus a few hand-written statements) and print the top
+# statements. Safe to rerun: the demo cluster is recreated each time, finished steps are skipped.
+# Usage: scripts/run.sh [MAJOR]   (15, 16, 17 or 18; default 15)
+#        DEMO_SECONDS=N scripts/run.sh   (each pgbench phase runs N seconds; default 5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+v=${1:-15}
+secs=${DEMO_SECONDS:-5}
+source scripts/env.sh
+pg_config_for "$v" >/dev/null || exit 2
 bash scripts/setup.sh
 source scripts/cluster.sh
 
-echo "==> building and installing pg_vitals (release) into PostgreSQL 15"
-install_extension 15 --release >"$BUILD/install-release-15.log" 2>&1 \
-  || { tail -30 "$BUILD/install-release-15.log"; exit 1; }
+echo "==> building and installing pg_vitals (release) into PostgreSQL $v"
+install_extension "$v" --release >"$BUILD/install-release-$v.log" 2>&1 \
+  || { tail -30 "$BUILD/install-release-$v.log"; exit 1; }
 
-name=demo15
-echo "==> starting a throwaway PostgreSQL 15 cluster in $BUILD/$name"
-cluster_init 15 "$name"
+name=demo$v
+echo "==> starting a throwaway PostgreSQL $v cluster in $BUILD/$name"
+cluster_init "$v" "$name"
 cluster_conf "$name" "shared_preload_libraries = 'pg_vitals'" "pg_vitals.track_planning = on"
 cluster_start "$name"
 psql_demo() { cluster_psql "$name" -d postgres "$@"; }
-pgbench_demo() { "$(bindir_for 15)/pgbench" -h "$BUILD/$name/sock" -p "$(cat "$BUILD/$name/port")" -U postgres "$@" postgres; }
+pgbench_demo() { "$(bindir_for "$v")/pgbench" -h "$BUILD/$name/sock" -p "$(cat "$BUILD/$name/port")" -U postgres "$@" postgres; }
 
 psql_demo -q -c "CREATE EXTENSION pg_vitals"
-echo "==> workload: pgbench -i -s 5, then 10 s of TPC-B-like and select-only, then hand-written statements"
+echo "==> workload: pgbench -i -s 5, then $secs s of TPC-B-like and $secs s of select-only, then hand-written statements"
 pgbench_demo -i -s 5 -q >/dev/null 2>&1
-pgbench_demo -c 2 -j 2 -T 5 >/dev/null 2>&1
-pgbench_demo -S -M prepared -c 2 -j 2 -T 5 >/dev/null 2>&1
+pgbench_demo -c 2 -j 2 -T "$secs" >/dev/null 2>&1
+pgbench_demo -S -M prepared -c 2 -j 2 -T "$secs" >/dev/null 2>&1
 psql_demo -q <<'SQL' >/dev/null
 CREATE TABLE demo_orders AS
   SELECT g AS id, (g % 100) AS customer, now() - g * interval '1 minute' AS placed, (g % 7) * 10.5 AS amount
@@ -62,6 +68,6 @@ SELECT entries, max, dealloc, pg_size_pretty(shmem_bytes) AS shared_memory, stat
 SQL
 echo
 echo "The cluster is still running. Explore it with:"
-echo "  $(bindir_for 15)/psql -h $BUILD/$name/sock -p $(cat "$BUILD/$name/port") -U postgres postgres"
+echo "  $(bindir_for "$v")/psql -h $BUILD/$name/sock -p $(cat "$BUILD/$name/port") -U postgres postgres"
 echo "Stop it with:"
-echo "  runuser -u postgres -- $(bindir_for 15)/pg_ctl -D $BUILD/$name/data stop"
+echo "  runuser -u postgres -- $(bindir_for "$v")/pg_ctl -D $BUILD/$name/data stop"

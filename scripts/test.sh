@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite, on PostgreSQL 15 and 18:
+# The whole test suite, on PostgreSQL 15, 16, 17 and 18:
 #   1. cargo test: the pure Rust logic (normalization, counters, the store, the stats file);
 #   2. cargo pgrx test: #[pg_test] functions inside a server;
 #   3. pg_regress suites (pg_test/sql) and isolation specs (pg_test/specs) from real client
@@ -8,15 +8,21 @@
 #      statistics kept across a restart, a damaged stats file, and a server without preloading;
 #   5. every SQL function called with edge-case arguments (pg_test/fuzz_functions.py);
 #   6. the fault suite (backends killed, immediate stops, damaged stats files, a full disk)
-#      and a soak, each on a server of its own (scripts/faults.sh).
-# Usage: scripts/test.sh [15] [18]   (default: both). Exits non-zero on any failure.
+#      and a soak, each on a server of its own (scripts/faults.sh), on the majors in
+#      LONG_MAJORS (default 15 and 18: the oldest, and the newest with its own EXPLAIN API);
+#   7. the Debian package for PostgreSQL 15 (scripts/package.sh): installed with apt into a
+#      PostgreSQL without pg_vitals' files, used, and removed with apt.
+# Steps 2 to 5 run on every major given.
+# Usage: scripts/test.sh [MAJOR...]   (default: 15 16 17 18). Exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
 source scripts/cluster.sh
 
 versions=("$@")
-((${#versions[@]})) || versions=(15 18)
+((${#versions[@]})) || read -ra versions <<<"$PG_MAJORS"
+for v in "${versions[@]}"; do pg_config_for "$v" >/dev/null || exit 2; done
+LONG_MAJORS=${LONG_MAJORS:-15 18}
 passed=0
 failed=0
 failures=()
@@ -187,6 +193,67 @@ startup_warnings() {
   expect_eq "pg_vitals.max after a bad value" "$shown" 5000
 }
 
+# The server was built with the compile-time limits of the headers pg_vitals was built
+# against: the installs of 16 and 17 put a server and headers of different origins together.
+# (PostgreSQL also refuses a module whose magic block disagrees; these are the limits that a
+# module's structures depend on beyond it.)
+abi_limits() {
+  local name=$1 v=$2 inc
+  inc=$("$(pg_config_for "$v")" --includedir-server)
+  define() { grep -ohP "^#define $1\s+\K[0-9]+" "$inc/pg_config.h" "$inc/pg_config_manual.h" | head -1; }
+  local headers server
+  headers="block_size=$(define BLCKSZ) wal_block_size=$(define XLOG_BLCKSZ)"
+  headers+=" segment_blocks=$(define RELSEG_SIZE) max_identifier_length=$(($(define NAMEDATALEN) - 1))"
+  headers+=" max_function_args=$(define FUNC_MAX_ARGS) max_index_keys=$(define INDEX_MAX_KEYS)"
+  server=$(q "$name" "SELECT format('block_size=%s wal_block_size=%s segment_blocks=%s max_identifier_length=%s max_function_args=%s max_index_keys=%s',
+    current_setting('block_size'), current_setting('wal_block_size'),
+    (SELECT setting FROM pg_settings WHERE name = 'segment_size'), current_setting('max_identifier_length'),
+    current_setting('max_function_args'), current_setting('max_index_keys'))")
+  echo "  server $(q "$name" "SHOW server_version"), headers $(grep -oP '^#define PG_VERSION "\K[^"]+' "$inc/pg_config.h")"
+  expect_eq "compile-time limits (server vs headers)" "$server" "$headers"
+}
+
+# JIT instrumentation agrees with pg_stat_statements, where the install has JIT (llvmjit).
+jit_agreement() {
+  local name=$1
+  q "$name" "CREATE TABLE IF NOT EXISTS jit_t AS SELECT g AS a FROM generate_series(1, 1000) g;
+    SELECT pg_stat_statements_reset() IS NOT NULL, vitals.reset() IS NOT NULL" >/dev/null || return 1
+  q "$name" "SET jit = on; SET jit_above_cost = 0; SET jit_inline_above_cost = 0; SET jit_optimize_above_cost = 0;
+    SELECT sum(a * 2 + 1) AS jit_marker FROM jit_t" >/dev/null || return 1
+  local cols="jit_functions, jit_inlining_count, jit_optimization_count, jit_emission_count"
+  local got pgss
+  got=$(q "$name" "SELECT $cols FROM vitals.statements WHERE query LIKE '%jit_marker%'")
+  pgss=$(q "$name" "SELECT $cols FROM pg_stat_statements WHERE query LIKE '%jit_marker%'")
+  echo "  $cols: $got"
+  expect_eq "JIT counts recorded" "$(q "$name" "SELECT jit_functions > 0 AND jit_generation_time > 0
+    FROM vitals.statements WHERE query LIKE '%jit_marker%'")" t || return 1
+  expect_eq "JIT counts as pg_stat_statements" "$got" "$pgss"
+}
+
+# The Debian package for PostgreSQL 15, as a user installs it: built by scripts/package.sh,
+# installed with apt into a PostgreSQL 15 without pg_vitals' files (the test run's own
+# install is removed first), used by a fresh cluster, then removed with apt.
+package_deb() {
+  local deb pkglib share
+  deb=$(bash scripts/package.sh 15 | tail -1) || return 1
+  pkglib=$("$PG15_CONFIG" --pkglibdir)
+  share=$("$PG15_CONFIG" --sharedir)/extension
+  echo "  $(basename "$deb"): $(dpkg-deb -f "$deb" Depends)"
+  rm -f "$pkglib/pg_vitals.so" "$share"/pg_vitals*
+  apt-get install -y -qq "$deb" >/dev/null 2>&1 || { echo "  apt-get install failed"; return 1; }
+  expect_eq "files owned by the package" "$(dpkg -S "$pkglib/pg_vitals.so" 2>/dev/null | cut -d: -f1)" postgresql-15-pg-vitals || return 1
+  local name=package15
+  cluster_init 15 "$name" >/dev/null && cluster_conf "$name" "shared_preload_libraries = 'pg_vitals'" \
+    && cluster_start "$name" || return 1
+  q "$name" "CREATE EXTENSION pg_vitals; SELECT 'from the package' AS package_marker" >/dev/null || return 1
+  local seen
+  seen=$(q "$name" "SELECT extversion FROM pg_extension WHERE extname = 'pg_vitals'")/$(q "$name" "SELECT calls FROM vitals.statements WHERE query = 'SELECT \$1 AS package_marker'")
+  cluster_stop "$name"
+  expect_eq "version/calls from the packaged pg_vitals" "$seen" "$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)/1" || return 1
+  apt-get remove -y -qq postgresql-15-pg-vitals >/dev/null 2>&1 || { echo "  apt-get remove failed"; return 1; }
+  expect_eq "files left after apt-get remove" "$(ls "$pkglib/pg_vitals.so" "$share"/pg_vitals* 2>/dev/null | wc -l)" 0
+}
+
 source scripts/faults.sh
 
 for v in "${versions[@]}"; do
@@ -200,6 +267,7 @@ for v in "${versions[@]}"; do
     "pg_stat_statements.track = all" "pg_vitals.track = all" "pg_vitals.max = 1000" "pg_vitals.plan_memory = 32kB" "max_connections = 50"
   cluster_start "$name" || { failed=$((failed + 1)); failures+=("pg$v: start"); continue; }
   q "$name" "CREATE EXTENSION pg_stat_statements; CREATE EXTENSION pg_vitals" >/dev/null
+  check "pg$v: the server's compile-time limits are the headers' (ABI)" abi_limits "$name" "$v"
   check "pg$v: pg_regress ${regress_suites[*]}" suite regress "$v" "$name" "${regress_suites[@]}"
   # PostgreSQL 18's EXPLAIN extension API: the VITALS option, per-node fields, pg_overexplain.
   [[ $v == 18 ]] && check "pg$v: pg_regress explain_pg18" suite regress "$v" "$name" explain_pg18
@@ -213,6 +281,11 @@ for v in "${versions[@]}"; do
   check "pg$v: eviction under concurrent load" concurrent_eviction "$name" "$v"
   check "pg$v: TPC-C-like workload (bench/tpcc): the mix runs, consistency holds, tracked" tpcc_workload "$name" "$v"
   check "pg$v: config_advice agrees with PGTune's formulas (bench/pgtune.py)" cluster_python "$name" pg_test/pgtune_agreement.py
+  if [[ -f "$("$(pg_config_for "$v")" --pkglibdir)/llvmjit.so" ]]; then
+    check "pg$v: JIT counters agree with pg_stat_statements" jit_agreement "$name"
+  else
+    echo "==> pg$v: this install has no JIT (llvmjit.so): JIT counters not exercised"
+  fi
   check "pg$v: persistence across restart" persistence "$name"
   # Finally the same server without preloading pg_vitals.
   cluster_conf "$name" "shared_preload_libraries = ''"
@@ -221,6 +294,7 @@ for v in "${versions[@]}"; do
     cluster_python "$name" pg_test/explain_formats.py compare "$BUILD/$name/explain_off"
   cluster_stop "$name"
   check "pg$v: startup warnings (bad pg_vitals.max, load order)" startup_warnings "$v"
+  [[ " $LONG_MAJORS " == *" $v "* ]] || continue
 
   # The fault suite, on a server of its own that logs crashes and restarts.
   name="faults$v"
@@ -238,6 +312,8 @@ for v in "${versions[@]}"; do
   fi
   check "pg$v: soak: churn, failures, cancels, resets and reads on a tiny store" soak "$v"
 done
+
+[[ " ${versions[*]} " == *" 15 "* ]] && check "package: the .deb for PostgreSQL 15 installs with apt, works, removes" package_deb
 
 echo
 for f in "${failures[@]}"; do echo "failed: $f"; done

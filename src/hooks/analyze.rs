@@ -17,10 +17,12 @@ pub(super) unsafe extern "C-unwind" fn post_parse_analyze(
     let utility = q.utilityStmt;
     if !utility.is_null() {
         // EXECUTE takes the prepared statement's query id, so that pg_stat_activity and
-        // the executor see that one. PostgreSQL 15 and 16 do the same for PREPARE and
-        // DEALLOCATE, and record nothing more for utility commands here.
+        // the executor see that one. PostgreSQL 15 does the same for PREPARE and
+        // DEALLOCATE, and records nothing more for utility commands here: it does not
+        // jumble them, so there are no constants to normalize. From 16 a utility's
+        // constants are found like any other statement's.
         let tag = (*utility).type_;
-        #[cfg(not(any(feature = "pg17", feature = "pg18")))]
+        #[cfg(feature = "pg15")]
         {
             if crate::guc::track_utility()
                 && matches!(
@@ -32,7 +34,7 @@ pub(super) unsafe extern "C-unwind" fn post_parse_analyze(
             }
             return;
         }
-        #[cfg(any(feature = "pg17", feature = "pg18"))]
+        #[cfg(not(feature = "pg15"))]
         if crate::guc::track_utility() && tag == NodeTag::T_ExecuteStmt {
             q.queryId = 0;
             return;

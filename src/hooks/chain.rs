@@ -57,14 +57,14 @@ unsafe extern "C" {
         dest: *mut DestReceiver,
         qc: *mut QueryCompletion,
     );
-    #[cfg(any(feature = "pg13", feature = "pg14", feature = "pg15", feature = "pg16"))]
+    #[cfg(any(feature = "pg15", feature = "pg16"))]
     fn pg_plan_query(
         query: *mut Query,
         query_string: *const c_char,
         cursor_options: c_int,
         params: ParamListInfo,
     ) -> *mut PlannedStmt;
-    #[cfg(any(feature = "pg13", feature = "pg14", feature = "pg15", feature = "pg16"))]
+    #[cfg(any(feature = "pg15", feature = "pg16"))]
     fn ExplainOnePlan(
         plannedstmt: *mut PlannedStmt,
         into: *mut IntoClause,

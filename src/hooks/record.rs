@@ -236,11 +236,11 @@ pub(super) fn usage(
     w: &pg_sys::WalUsage,
     jit: Option<&pg_sys::JitInstrumentation>,
 ) -> Usage {
-    #[cfg(feature = "pg15")]
+    #[cfg(any(feature = "pg15", feature = "pg16"))]
     let (read_time, write_time) = (ms(&b.blk_read_time), ms(&b.blk_write_time));
-    // PostgreSQL 17 split block I/O time into shared and local; PostgreSQL 15's
+    // PostgreSQL 17 split block I/O time into shared and local; before it,
     // blk_read_time / blk_write_time counted both.
-    #[cfg(not(feature = "pg15"))]
+    #[cfg(any(feature = "pg17", feature = "pg18"))]
     let (read_time, write_time) = (
         ms(&b.shared_blk_read_time) + ms(&b.local_blk_read_time),
         ms(&b.shared_blk_write_time) + ms(&b.local_blk_write_time),
