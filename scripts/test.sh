@@ -11,7 +11,8 @@
 #      and a soak, each on a server of its own (scripts/faults.sh), on the majors in
 #      LONG_MAJORS (default 15 and 18: the oldest, and the newest with its own EXPLAIN API);
 #   7. the Debian package for PostgreSQL 15 (scripts/package.sh): installed with apt into a
-#      PostgreSQL without pg_vitals' files, used, and removed with apt.
+#      PostgreSQL without pg_vitals' files, used, and removed with apt; the install tarball
+#      for PostgreSQL 17, installed with its install.sh and used.
 # Steps 2 to 5 run on every major given.
 # Usage: scripts/test.sh [MAJOR...]   (default: 15 16 17 18). Exits non-zero on any failure.
 set -uo pipefail
@@ -230,28 +231,58 @@ jit_agreement() {
   expect_eq "JIT counts as pg_stat_statements" "$got" "$pgss"
 }
 
+# package_smoke MAJOR: a fresh cluster with the installed pg_vitals preloaded records a
+# statement, under the version the artifact was built as.
+package_smoke() {
+  local v=$1 name=package$1 seen
+  cluster_init "$v" "$name" >/dev/null && cluster_conf "$name" "shared_preload_libraries = 'pg_vitals'" \
+    && cluster_start "$name" || return 1
+  q "$name" "CREATE EXTENSION pg_vitals; SELECT 'from the package' AS package_marker" >/dev/null || { cluster_stop "$name"; return 1; }
+  seen=$(q "$name" "SELECT extversion FROM pg_extension WHERE extname = 'pg_vitals'")/$(q "$name" "SELECT calls FROM vitals.statements WHERE query = 'SELECT \$1 AS package_marker'")
+  cluster_stop "$name"
+  expect_eq "version/calls from the packaged pg_vitals" "$seen" "$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)/1"
+}
+
+# remove_installed MAJOR: pg_vitals' files gone from that install (the test run's own build),
+# so that what follows sees only what an artifact installs.
+remove_installed() {
+  local pg_config
+  pg_config=$(pg_config_for "$1")
+  rm -f "$("$pg_config" --pkglibdir)/pg_vitals.so" "$("$pg_config" --sharedir)"/extension/pg_vitals*
+}
+
 # The Debian package for PostgreSQL 15, as a user installs it: built by scripts/package.sh,
-# installed with apt into a PostgreSQL 15 without pg_vitals' files (the test run's own
-# install is removed first), used by a fresh cluster, then removed with apt.
+# installed with apt into a PostgreSQL 15 without pg_vitals' files, used by a fresh cluster,
+# then removed with apt.
 package_deb() {
   local deb pkglib share
   deb=$(bash scripts/package.sh 15 | tail -1) || return 1
   pkglib=$("$PG15_CONFIG" --pkglibdir)
   share=$("$PG15_CONFIG" --sharedir)/extension
-  echo "  $(basename "$deb"): $(dpkg-deb -f "$deb" Depends)"
-  rm -f "$pkglib/pg_vitals.so" "$share"/pg_vitals*
+  echo "  $(basename "$deb"): Depends: $(dpkg-deb -f "$deb" Depends)"
+  remove_installed 15
   apt-get install -y -qq "$deb" >/dev/null 2>&1 || { echo "  apt-get install failed"; return 1; }
-  expect_eq "files owned by the package" "$(dpkg -S "$pkglib/pg_vitals.so" 2>/dev/null | cut -d: -f1)" postgresql-15-pg-vitals || return 1
-  local name=package15
-  cluster_init 15 "$name" >/dev/null && cluster_conf "$name" "shared_preload_libraries = 'pg_vitals'" \
-    && cluster_start "$name" || return 1
-  q "$name" "CREATE EXTENSION pg_vitals; SELECT 'from the package' AS package_marker" >/dev/null || return 1
-  local seen
-  seen=$(q "$name" "SELECT extversion FROM pg_extension WHERE extname = 'pg_vitals'")/$(q "$name" "SELECT calls FROM vitals.statements WHERE query = 'SELECT \$1 AS package_marker'")
-  cluster_stop "$name"
-  expect_eq "version/calls from the packaged pg_vitals" "$seen" "$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)/1" || return 1
+  expect_eq "owner of pg_vitals.so" "$(dpkg -S "$pkglib/pg_vitals.so" 2>/dev/null | cut -d: -f1)" postgresql-15-pg-vitals || return 1
+  package_smoke 15 || return 1
   apt-get remove -y -qq postgresql-15-pg-vitals >/dev/null 2>&1 || { echo "  apt-get remove failed"; return 1; }
   expect_eq "files left after apt-get remove" "$(ls "$pkglib/pg_vitals.so" "$share"/pg_vitals* 2>/dev/null | wc -l)" 0
+}
+
+# The install tarball of another major: install.sh refuses PostgreSQL 15's pg_config, then
+# installs into its own major, where a fresh cluster uses it.
+package_tarball() {
+  local v=$1 tarball dir
+  tarball=$(bash scripts/package.sh "$v" | tail -1) || return 1
+  dir=$(mktemp -d)
+  tar -xzf "$tarball" -C "$dir" || return 1
+  echo "  $(basename "$tarball"): $(tar -tzf "$tarball" | grep -v '/$' | sed 's|^[^/]*/||' | tr '\n' ' ')"
+  if sh "$dir"/*/install.sh "$PG15_CONFIG" >/dev/null 2>&1; then
+    echo "  install.sh accepted PostgreSQL 15's pg_config"; rm -rf "$dir"; return 1
+  fi
+  remove_installed "$v"
+  sh "$dir"/*/install.sh "$(pg_config_for "$v")" >/dev/null || { rm -rf "$dir"; return 1; }
+  rm -rf "$dir"
+  package_smoke "$v"
 }
 
 source scripts/faults.sh
@@ -313,7 +344,10 @@ for v in "${versions[@]}"; do
   check "pg$v: soak: churn, failures, cancels, resets and reads on a tiny store" soak "$v"
 done
 
+# The installable artifacts (release builds): the .deb, and one tarball (17: the install
+# whose headers come from elsewhere). scripts/package.sh builds the others the same way.
 [[ " ${versions[*]} " == *" 15 "* ]] && check "package: the .deb for PostgreSQL 15 installs with apt, works, removes" package_deb
+[[ " ${versions[*]} " == *" 17 "* ]] && check "package: the PostgreSQL 17 tarball's install.sh installs it, and refuses another major" package_tarball 17
 
 echo
 for f in "${failures[@]}"; do echo "failed: $f"; done
