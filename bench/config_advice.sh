@@ -10,7 +10,7 @@
 # running) and warmed up, and take turns on each workload, their order rotating each round:
 # runs of one configuration and the next are seconds apart, so the machine's drift cancels in
 # their ratio. The median ratio against the defaults is printed with its min and max
-# (shared/reference/benchmark-method.md).
+# (the method: README, "Overhead").
 # Usage: bench/config_advice.sh [ROUNDS=15] [SECONDS=10] [CLIENTS=2] [WORKLOAD=oltp]
 #                               [PG_VERSION=15] [SCALE=50] [WAREHOUSES=8]
 set -euo pipefail

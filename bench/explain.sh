@@ -5,7 +5,7 @@
 # EXPLAIN) and pg_vitals with the default explain = on.
 #
 # 1. Instructions per EXPLAIN and per EXPLAIN ANALYZE under callgrind on a single-user
-#    backend, N vs 2N statements (deterministic; shared/reference/benchmark-method.md).
+#    backend, N vs 2N statements (deterministic; the method: README, "Overhead").
 #    The single-user backend prints every output row with printf, which a server sends to
 #    its client instead: the Vitals group's 2 rows (5 with ANALYZE) are part of the count.
 # 2. pgbench TPS with 2 clients (both cores busy: with one client, TPS measures how fast

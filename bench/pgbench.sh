@@ -3,7 +3,7 @@
 # with every execution instrumented for plan capture), side by side on one
 # cluster: configurations alternate in rounds (A B C A B C ...), one restart each, a short
 # warm-up after each restart, and the median TPS ratio against no extension is reported
-# with its min and max (shared/reference/benchmark-method.md).
+# with its min and max; the method is in the README, "Overhead".
 # Usage: bench/pgbench.sh [ROUNDS=5] [SECONDS=10] [CLIENTS=2] [PG_VERSION=15]
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,6 +1,5 @@
 #!/usr/bin/env python3
-"""The settings PGTune's formulas give (le0pard/pgtune, configurationSlice.js, as catalogued in
-shared/reference/advice-rules.md), written independently of pg_vitals' Rust engine so that
+"""The settings PGTune's formulas give (le0pard/pgtune, configurationSlice.js), written independently of pg_vitals' Rust engine so that
 bench/config_advice.sh can compare the two: one `name = 'value'` line per setting, in
 postgresql.conf syntax, values in PGTune's units (kB, MB, GB).
 

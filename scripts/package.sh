@@ -37,7 +37,8 @@ for v in "${majors[@]}"; do
     deb_root="$BUILD/deb-pg$v"
     rm -rf "$deb_root"
     cp -a "$staged" "$deb_root"
-    mkdir -p "$deb_root/DEBIAN"
+    mkdir -p "$deb_root/DEBIAN" "$deb_root/usr/share/doc/postgresql-15-pg-vitals"
+    cp LICENSE "$deb_root/usr/share/doc/postgresql-15-pg-vitals/copyright"
     installed_kb=$(du -sk --exclude=DEBIAN "$deb_root" | cut -f1)
     # The newest glibc symbol version the module uses is the libc it needs.
     glibc=$(objdump -T "$pkglib/pg_vitals.so" | grep -oP '\bGLIBC_\K[0-9.]+' | sort -V | tail -1)
@@ -69,6 +70,7 @@ CONTROL
     mkdir -p "$tree/lib" "$tree/extension"
     cp "$pkglib/pg_vitals.so" "$tree/lib/"
     cp "$extension"/pg_vitals* "$tree/extension/"
+    cp LICENSE "$tree/"
     cat >"$tree/install.sh" <<INSTALL
 #!/bin/sh
 # Installs pg_vitals $version into PostgreSQL $v: the module into pg_config --pkglibdir, the

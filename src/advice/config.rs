@@ -1,8 +1,7 @@
 //! Configuration advice (pure Rust): what PGTune's formulas recommend for this host and
 //! workload, made into values this server accepts.
 //!
-//! The formulas are PGTune's (le0pard/pgtune, configurationSlice.js), summarized in
-//! shared/reference/advice-rules.md: memory fractions of RAM, WAL sizes by workload, planner
+//! The formulas are PGTune's (le0pard/pgtune, configurationSlice.js): memory fractions of RAM, WAL sizes by workload, planner
 //! costs and I/O concurrency by storage, parallelism from the CPU count, JIT off for short
 //! queries. What pg_vitals adds:
 //! - every value is converted to the setting's own unit and clamped to its `min_val` /

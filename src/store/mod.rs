@@ -118,8 +118,7 @@ unsafe extern "C-unwind" fn shmem_startup() {
         pg_sys::submodules::ffi::pg_guard_ffi_boundary(|| prev());
     }
     let layout = layout();
-    // AddinShmemInitLock is MainLWLockArray[21] (lwlocknames.txt) on every supported version.
-    let addin_lock = &raw mut (*pg_sys::MainLWLockArray.add(21)).lock;
+    let addin_lock = addin_shmem_init_lock();
     STORE = None;
     pg_sys::LWLockAcquire(addin_lock, pg_sys::LWLockMode::LW_EXCLUSIVE);
     let mut found = false;
@@ -338,4 +337,14 @@ fn load_file(now: i64) {
         }
         t.stats().reset(dump.stats);
     });
+}
+
+/// PostgreSQL's `AddinShmemInitLock`: a macro for `&MainLWLockArray[21].lock` (its place in
+/// lwlocknames.txt, the same on 15 to 18), which bindgen cannot translate.
+///
+/// # Safety
+/// Only once shared memory is attached (MainLWLockArray is set).
+unsafe fn addin_shmem_init_lock() -> *mut pg_sys::LWLock {
+    const ADDIN_SHMEM_INIT_LOCK: usize = 21;
+    &raw mut (*pg_sys::MainLWLockArray.add(ADDIN_SHMEM_INIT_LOCK)).lock
 }
