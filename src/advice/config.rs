@@ -1,9 +1,9 @@
 //! Configuration advice (pure Rust): what PGTune's formulas recommend for this host and
 //! workload, made into values this server accepts.
 //!
-//! The formulas are PGTune's (le0pard/pgtune, configurationSlice.js): memory fractions of RAM, WAL sizes by workload, planner
-//! costs and I/O concurrency by storage, parallelism from the CPU count, JIT off for short
-//! queries. What pg_vitals adds:
+//! The formulas are PGTune's (le0pard/pgtune, configurationSlice.js): memory fractions of
+//! RAM, WAL sizes by workload, planner costs and I/O concurrency by storage, parallelism from
+//! the CPU count, JIT off for short queries. What pg_vitals adds:
 //! - every value is converted to the setting's own unit and clamped to its `min_val` /
 //!   `max_val` (or checked against `enumvals`), so that the server accepts it (PGTune once
 //!   proposed a work_mem below the minimum and servers refused to start);
