@@ -10,7 +10,7 @@ Usage: stats_file.py FILE KIND, KIND one of
   huge       the first entry's call count is 2^62
   utf8       the first entry with a query text has an invalid UTF-8 byte in it
 
-The layout (src/store/persist.rs): a 24-byte header (magic, format, PostgreSQL major,
+The layout (crates/vitals-core/src/store/persist.rs): a 24-byte header (magic, format, PostgreSQL major,
 counters size: u32 each; entry count: u64), then per entry a 24-byte key, the encoding
 (i32), the text length (u32), the counters, the text, the plan length (u32) and, for a plan,
 a 24-byte plan info and the plan text; then the store's statistics and an FNV-1a checksum

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, on PostgreSQL 15, 16, 17 and 18:
-#   1. cargo test: the pure Rust logic (normalization, counters, the store, the stats file);
+#   1. cargo test in crates/vitals-core: the pure logic (the store, normalization, EXPLAIN
+#      insights, advice rules), a crate with no pgrx in its dependency tree (checked);
 #   2. cargo pgrx test: #[pg_test] functions inside a server;
 #   3. pg_regress suites (pg_test/sql) and isolation specs (pg_test/specs) from real client
 #      sessions, with pg_stat_statements preloaded beside pg_vitals;
@@ -49,7 +50,14 @@ expect_eq() { # expect_eq WHAT ACTUAL EXPECTED
 regress_suites=(agreement statements percentiles failures plans privileges security faults encoding bad_input error_fidelity eviction upgrade explain explain_advice autovacuum config_advice workload_advice)
 isolation_specs=(concurrent_reset concurrent_failures xmin_horizon)
 
-pure_tests() { cargo test --lib --features pg15 --quiet; }
+# The core crate builds and tests with no PostgreSQL: nothing in its tree may be pgrx.
+pure_tests() {
+  if cargo tree -p vitals-core --edges normal,build,dev --prefix none | grep -i pgrx; then
+    echo "  vitals-core depends on pgrx"
+    return 1
+  fi
+  cargo test -p vitals-core --quiet
+}
 
 pgrx_tests() {
   local v=$1 dir="$BUILD/pgrx-test-pg$1"
@@ -289,7 +297,7 @@ source scripts/faults.sh
 
 for v in "${versions[@]}"; do
   echo "######## PostgreSQL $v"
-  [[ $v == "${versions[0]}" ]] && check "cargo test (pure logic)" pure_tests
+  [[ $v == "${versions[0]}" ]] && check "cargo test -p vitals-core (pure logic, no pgrx)" pure_tests
   check "pg$v: cargo pgrx test" pgrx_tests "$v"
   check "pg$v: install pg_vitals" install_extension "$v"
   name="test$v"

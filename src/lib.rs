@@ -9,16 +9,12 @@
 //! - [`api`]: the SQL surface.
 #![deny(ffi_unwind_calls)]
 
-pub mod advice;
 pub mod api;
-pub mod explain;
 mod fault;
 pub mod guc;
 mod hooks;
-pub mod normalize;
 mod pg_raw;
-pub mod plan_text;
-mod preload;
+mod privileges;
 mod server_text;
 pub mod store;
 
@@ -48,7 +44,7 @@ fn warn_about_load_order() {
     }
     // SAFETY: a NUL-terminated GUC string.
     let list = unsafe { std::ffi::CStr::from_ptr(list) }.to_string_lossy();
-    if preload::pgss_listed_after_us(&list) {
+    if vitals_core::preload::pgss_listed_after_us(&list) {
         pgrx::warning!(
             "pg_vitals: pg_stat_statements is listed after pg_vitals in shared_preload_libraries, so pg_vitals will not record utility commands; list pg_vitals after pg_stat_statements"
         );

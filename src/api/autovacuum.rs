@@ -2,10 +2,11 @@
 //! inputs (`autovacuum_inputs.sql`, as the caller), `advice::autovacuum` decides. Neither
 //! needs the library preloaded.
 
-use super::{json_query, materialize, put, raise, Row};
-use crate::advice::autovacuum::{self, Inputs, Status};
+use super::spi::json_query;
+use super::srf::{finfo_v1, materialize, put, raise, Row};
 use pgrx::pg_sys::{Datum, FunctionCallInfo};
 use pgrx::PgSqlErrorCode;
+use vitals_core::advice::autovacuum::{self, Inputs, Status};
 
 const INPUTS_SQL: &str = include_str!("autovacuum_inputs.sql");
 
@@ -32,11 +33,12 @@ const COLSTATS_PG_STATS: &str = "SELECT b.oid AS relid, count(*) AS stats_cols,
     GROUP BY b.oid";
 
 fn inputs() -> Inputs {
-    let direct =
-        super::query_one::<bool>("SELECT has_table_privilege('pg_catalog.pg_statistic', 'SELECT')")
-            .ok()
-            .flatten()
-            .unwrap_or(false);
+    let direct = super::spi::query_one::<bool>(
+        "SELECT has_table_privilege('pg_catalog.pg_statistic', 'SELECT')",
+    )
+    .ok()
+    .flatten()
+    .unwrap_or(false);
     let sql = INPUTS_SQL.replace("@RELALLFROZEN@", RELALLFROZEN).replace(
         "@COLSTATS@",
         if direct {
@@ -153,11 +155,11 @@ pub unsafe extern "C-unwind" fn vitals_autovacuum_advice(fcinfo: FunctionCallInf
         let mut row = Row::with_capacity(7);
         row.text(Some(f.rule));
         row.text(Some(&f.severity.to_string()));
-        row.text(f.schema_name.as_deref());
-        row.text(f.relation_name.as_deref());
+        row.text(f.subject.schema_name.as_deref());
+        row.text(f.subject.relation_name.as_deref());
         row.text(Some(&f.finding));
         row.text(Some(&f.recommendation));
-        row.text(Some(&f.sql));
+        row.text(f.sql.as_deref());
         put(ts, desc, &mut row);
     }
     Datum::from(0)

@@ -2,82 +2,14 @@
 //! as the server process sees it (memory and CPUs, cgroup limits first), this server's
 //! pg_settings, and `advice::config` deciding.
 
-use super::{json_query, materialize, put, raise, Row};
-use crate::advice::config::{self, Host, PgSetting, Request, Storage, Workload};
+use super::spi::json_query;
+use super::srf::{finfo_v1, materialize, put, raise, Row};
 use pgrx::pg_sys::{Datum, FunctionCallInfo};
 use pgrx::PgSqlErrorCode;
-use std::fs;
+use vitals_core::advice::config::{self, Host, PgSetting, Request, Storage, Workload};
 
 fn bad_input(message: String) -> ! {
     raise(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, message, "")
-}
-
-/// The memory and CPUs this server may use: the host's, unless a cgroup (a container, a
-/// systemd slice) allows less. cgroup v2 limits are read on the server's cgroup and each of
-/// its ancestors, as the kernel applies the smallest.
-pub fn detect_host() -> Host {
-    let mut memory = fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|m| config::meminfo_total(&m));
-    let mut memory_source = "/proc/meminfo";
-    let mut cpus = std::thread::available_parallelism()
-        .map(|n| n.get() as f64)
-        .ok();
-    let mut cpu_source = "the CPUs this process may run on";
-    let cgroups = fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
-    if let Some(path) = config::cgroup_v2_path(&cgroups) {
-        let mut dir = format!("/sys/fs/cgroup{}", path.trim_end_matches('/'));
-        loop {
-            let read = |file: &str| fs::read_to_string(format!("{dir}/{file}")).ok();
-            if let Some(limit) = read("memory.max").and_then(|t| config::cgroup_memory_limit(&t)) {
-                if memory.is_none_or(|m| limit < m) {
-                    memory = Some(limit);
-                    memory_source = "cgroup memory.max";
-                }
-            }
-            if let Some(limit) = read("cpu.max").and_then(|t| config::cgroup_cpu_limit(&t)) {
-                if cpus.is_none_or(|c| limit < c) {
-                    cpus = Some(limit);
-                    cpu_source = "cgroup cpu.max";
-                }
-            }
-            match dir.rfind('/') {
-                Some(i) if dir.len() > "/sys/fs/cgroup".len() => dir.truncate(i),
-                _ => break,
-            }
-        }
-    }
-    // cgroup v1: the memory controller's limit for this process's group.
-    if let Some(path) = cgroups.lines().find_map(|l| {
-        let mut parts = l.splitn(3, ':');
-        let (_, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
-        controllers
-            .split(',')
-            .any(|c| c == "memory")
-            .then_some(path)
-    }) {
-        for dir in [
-            format!("/sys/fs/cgroup/memory{path}"),
-            "/sys/fs/cgroup/memory".into(),
-        ] {
-            if let Some(limit) = fs::read_to_string(format!("{dir}/memory.limit_in_bytes"))
-                .ok()
-                .and_then(|t| config::cgroup_memory_limit(&t))
-            {
-                if memory.is_none_or(|m| limit < m) {
-                    memory = Some(limit);
-                    memory_source = "cgroup memory.limit_in_bytes";
-                }
-                break;
-            }
-        }
-    }
-    Host {
-        memory_bytes: memory.unwrap_or(0.0),
-        cpus: cpus.unwrap_or(1.0),
-        memory_source,
-        cpu_source,
-    }
 }
 
 fn settings() -> Vec<PgSetting> {
@@ -94,7 +26,7 @@ finfo_v1!(pg_finfo_vitals_config_advice);
 #[no_mangle]
 #[pgrx::pg_guard]
 pub unsafe extern "C-unwind" fn vitals_config_advice(fcinfo: FunctionCallInfo) -> Datum {
-    let text_arg = |n: usize| super::text_arg(fcinfo, n);
+    let text_arg = |n: usize| super::srf::text_arg(fcinfo, n);
     let int_arg = |n: usize| pgrx::fcinfo::pg_getarg::<i32>(fcinfo, n);
     let not_null = |v: Option<String>, name: &str| {
         v.unwrap_or_else(|| {
@@ -125,7 +57,7 @@ pub unsafe extern "C-unwind" fn vitals_config_advice(fcinfo: FunctionCallInfo) -
             .find(|s| s.name == name)
             .and_then(|s| s.setting.parse().ok())
     };
-    let host = detect_host();
+    let host = Host::detect();
     let memory_bytes = memory.unwrap_or(host.memory_bytes);
     if memory_bytes <= 0.0 {
         bad_input(
@@ -148,7 +80,7 @@ pub unsafe extern "C-unwind" fn vitals_config_advice(fcinfo: FunctionCallInfo) -
     if let Some(check) = advice.last_mut() {
         check.reason.push_str(&format!(
             "; {} memory from {}, {} CPUs from {}, workload {}",
-            crate::advice::size(memory_bytes),
+            vitals_core::advice::size(memory_bytes),
             if memory.is_some() {
                 "the total_memory argument"
             } else {

@@ -2,10 +2,11 @@
 //! (`workload_inputs.sql`), `advice::workload` decides. Without preloading there are no
 //! statement statistics: the table and index rules still run.
 
-use super::{json_query, materialize, put, Row};
-use crate::advice::workload::{self, Inputs};
+use super::spi::json_query;
+use super::srf::{finfo_v1, materialize, put, Row};
 use crate::store;
 use pgrx::pg_sys::{Datum, FunctionCallInfo};
+use vitals_core::advice::workload::{self, Inputs};
 
 const INPUTS_SQL: &str = include_str!("workload_inputs.sql");
 
@@ -49,9 +50,9 @@ pub unsafe extern "C-unwind" fn vitals_workload_advice(fcinfo: FunctionCallInfo)
         let mut row = Row::with_capacity(9);
         row.text(Some(f.rule));
         row.text(Some(&f.severity.to_string()));
-        row.push(f.queryid.map(Datum::from));
-        row.text(f.query.as_deref());
-        row.text(f.relation.as_deref());
+        row.push(f.subject.queryid.map(Datum::from));
+        row.text(f.subject.query.as_deref());
+        row.text(f.subject.relation_text().as_deref());
         row.text(Some(&f.finding));
         row.text(Some(&f.recommendation));
         row.text(f.sql.as_deref());

@@ -9,9 +9,9 @@ use super::plan;
 use super::record::{self, Statement};
 use super::{chain, enabled, nesting_level, run_nested_or, shielded, NESTING, NOT_RECORDED};
 use crate::pg_raw;
-use crate::store::counters::Kind;
 use pgrx::pg_sys::{self, QueryDesc};
 use std::ffi::c_int;
+use vitals_core::store::counters::Kind;
 
 pub(super) unsafe extern "C-unwind" fn executor_start(query_desc: *mut QueryDesc, eflags: c_int) {
     let qd = &mut *query_desc;

@@ -22,13 +22,15 @@
 //!   `explain_per_plan_hook` for the group.
 
 use super::{plan_tree, shielded};
-use crate::explain::advice::{self, Advice};
-use crate::explain::history::History;
-use crate::explain::insights::{self, PlanNode};
-use crate::explain::number::{self, Fixed};
-use crate::store::{self, table::Key};
+use crate::store;
 use pgrx::pg_sys::{self, ExplainState, PlanState};
 use std::ffi::{CStr, CString};
+use vitals_core::advice::Finding;
+use vitals_core::explain::advice;
+use vitals_core::explain::history::History;
+use vitals_core::explain::insights::{self, PlanNode};
+use vitals_core::explain::number::{self, Fixed};
+use vitals_core::store::table::Key;
 
 /// What EXPLAIN gains, as plain values.
 struct Report {
@@ -44,7 +46,7 @@ struct Analysis {
     misestimate: Option<(String, f64, f64, f64)>,
     /// Shared blocks hit, read; temp blocks written (BUFFERS).
     buffers: Option<(i64, i64, i64)>,
-    advice: Vec<Advice>,
+    advice: Vec<Finding>,
 }
 
 /// The statement's recorded executions this user may see: all users' with
@@ -55,7 +57,7 @@ fn history(query_id: i64) -> Option<History> {
         return None;
     }
     // The privilege rule of the views; a catalog lookup, so before the lock is taken.
-    let crate::api::Reader { userid, sees_all } = crate::api::Reader::current();
+    let crate::privileges::Reader { userid, sees_all } = crate::privileges::Reader::current();
     // SAFETY: a plain read of backend state.
     let dbid = u32::from(unsafe { pg_sys::MyDatabaseId });
     store::with_shared(|t, g| {
@@ -362,10 +364,10 @@ fn write_structured(out: &Out, r: &Report) {
         for f in &a.advice {
             out.open_item(c"Finding");
             out.text_prop(c"Rule", f.rule);
-            out.text_prop(c"Node", &f.node);
+            out.text_prop(c"Node", f.subject.node.as_deref().unwrap_or(""));
             out.text_prop(c"Finding", &f.finding);
             out.text_prop(c"Recommendation", &f.recommendation);
-            out.text_prop(c"SQL", &f.sql);
+            out.text_prop(c"SQL", f.sql.as_deref().unwrap_or(""));
             out.close_item(c"Finding");
         }
         out.close(c"Advice", false);

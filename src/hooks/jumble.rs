@@ -2,12 +2,12 @@
 //!
 //! Core jumbling reports where each constant starts; its length comes from lexing the
 //! statement with PostgreSQL's own scanner, as pg_stat_statements' `fill_in_constant_lengths`
-//! does. The text itself is then built by the pure [`crate::normalize`].
+//! does. The text itself is then built by the pure [`vitals_core::normalize`].
 
 use super::record::{statement_text, Statement};
-use crate::normalize::{self, ConstLocation, JumbleSummary};
 use pgrx::pg_sys;
 use std::ffi::CStr;
+use vitals_core::normalize::{self, ConstLocation, JumbleSummary};
 
 /// The normalized text of `stmt`, whose constants `jstate` located.
 pub(super) fn normalized_text(stmt: &Statement, jstate: &pg_sys::JumbleState) -> Vec<u8> {

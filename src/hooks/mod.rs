@@ -1,6 +1,6 @@
 //! FFI edge: the planner, executor, utility and parse-analysis hooks.
 //!
-//! Each hook translates PostgreSQL structures into plain values (`store::counters::Usage`,
+//! Each hook translates PostgreSQL structures into plain values (the core crate's `Usage`,
 //! keys, texts) and hands them to the store; nothing else here makes decisions.
 //!
 //! # Errors pass through untouched

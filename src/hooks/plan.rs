@@ -6,7 +6,7 @@
 //! that was instrumented, or slower than `pg_vitals.plan_min_duration`, is a candidate;
 //! its EXPLAIN text is built only when it is slower than the execution whose plan its
 //! statement already holds (one shared-lock lookup), then masked and bounded
-//! ([`crate::plan_text`]) and stored. With the defaults (rate 0, min duration -1) this
+//! ([`vitals_core::plan_text`]) and stored. With the defaults (rate 0, min duration -1) this
 //! adds two setting reads per execution and nothing else.
 
 use super::record::{self, Statement};
@@ -62,8 +62,8 @@ pub(super) fn capture(qd: *mut QueryDesc, stmt: &Statement, toplevel: bool, time
             crate::fault::point(crate::fault::Point::PlanCapture);
             explain_text(qd, instrumented)
         })?;
-        Some(crate::plan_text::bounded(
-            crate::plan_text::mask_constants(&text),
+        Some(vitals_core::plan_text::bounded(
+            vitals_core::plan_text::mask_constants(&text),
             guc::PLAN_MAX_SIZE.get() as usize,
         ))
     });

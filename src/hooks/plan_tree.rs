@@ -5,9 +5,11 @@
 //! Reads only: the instrumentation is read as `InstrEndLoop` would leave it, without
 //! calling it, so that nodes EXPLAIN has not printed yet are left as they are.
 
-use crate::explain::insights::{Column, Names, NodeKind, PlanNode, Relation, Spill, TableStats};
 use pgrx::pg_sys::{self, NodeTag, Oid, PlanState};
 use std::ffi::{c_char, c_int};
+use vitals_core::explain::insights::{
+    Column, Names, NodeKind, PlanNode, Relation, Spill, TableStats,
+};
 
 /// Totals of a node's instrumentation over all loops: (seconds, rows, loops, rows removed
 /// by its filter), counting a loop still running as `InstrEndLoop` would.
@@ -320,6 +322,9 @@ unsafe fn node_name(plan: *mut pg_sys::Plan) -> String {
 pub(super) struct Catalog;
 
 impl Names for Catalog {
+    fn quote(&self, ident: &str) -> String {
+        quote(ident)
+    }
     fn table(&self, relid: u32) -> String {
         rel_name(Oid::from(relid))
     }

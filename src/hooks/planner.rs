@@ -3,9 +3,9 @@
 
 use super::record::{self, Statement, UsageStart};
 use super::{chain, enabled, nesting_level, run_nested_or, shielded, NOT_RECORDED};
-use crate::store::counters::Kind;
 use pgrx::pg_sys::{ParamListInfo, PlannedStmt, Query};
 use std::ffi::{c_char, c_int};
+use vitals_core::store::counters::Kind;
 
 /// The counter planner recursion runs under, and the level that decides whether this
 /// planning is tracked.

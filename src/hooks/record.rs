@@ -1,13 +1,11 @@
 //! Turning what a hook saw into a store update (pg_stat_statements' `pgss_store`).
 
 use crate::pg_raw;
-use crate::store::{
-    self,
-    counters::{Counters, JitUsage, Kind, Resources, Usage},
-    table::{Arena, Key, PlanInfo, PLAN_INFO_SIZE},
-};
+use crate::store;
 use pgrx::pg_sys;
 use std::ffi::c_char;
+use vitals_core::store::counters::{Counters, JitUsage, Kind, Resources, Usage};
+use vitals_core::store::table::{Arena, Key, PlanInfo, PLAN_INFO_SIZE};
 
 /// The statement a hook is about: where its text is, its query id, and who runs it.
 #[derive(Clone, Copy)]

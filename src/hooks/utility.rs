@@ -2,12 +2,12 @@
 
 use super::record::{self, Statement, UsageStart};
 use super::{chain, enabled, nesting_level, run_nested_or, shielded, NESTING, NOT_RECORDED};
-use crate::store::counters::Kind;
 use pgrx::pg_sys::{
     self, CommandTag, DestReceiver, NodeTag, ParamListInfo, PlannedStmt, QueryCompletion,
     QueryEnvironment,
 };
 use std::ffi::c_char;
+use vitals_core::store::counters::Kind;
 
 #[inline]
 unsafe fn is(node: *const pg_sys::Node, tag: NodeTag) -> bool {

@@ -1,62 +1,24 @@
-//! The shared-memory statement store.
+//! The shared-memory statement store: requesting the memory at postmaster start, attaching
+//! to it at every shared-memory startup (also after a crash restart), the LWLock, and saving
+//! and loading the statistics at a clean stop and start. The table that lives in the memory,
+//! its counters and the save file's format are the core crate's (`vitals_core::store`).
 //!
-//! # Layout
-//! One block of shared memory, sized at postmaster start from `pg_vitals.max` (see
-//! [`table::Layout`]): a header (store-wide state and statistics), two open-addressing hash
-//! indexes (twice `max` slots each, rounded to a power of two, holding entry numbers): one
-//! by the whole key for recording, one by (dbid, queryid) that finds a statement's entries
-//! for every user and level (EXPLAIN's history); a stack of free entry numbers, `max` fixed-size entries (key, text and plan references,
-//! counters), a text arena of 1 KiB per entry for the normalized query texts and a plan
-//! arena of `pg_vitals.plan_memory` for captured plans.
-//!
-//! # Locking protocol
-//! One LWLock (tranche `pg_vitals`) protects the structure, exactly as pg_stat_statements'
-//! `pgss->lock`:
-//! - shared mode to look entries up, to read texts and to update counters;
-//! - exclusive mode to create or remove entries, to write or move texts, and to evict;
-//! - each entry's counters are further protected by their own spinlock, held only for the
-//!   few instructions that copy or update them (never across any call that can error).
-//!
-//! So the hot path, recording a statement whose entry exists, takes the LWLock shared and
-//! one uncontended spinlock, and allocates nothing. A new entry takes the lock exclusively
-//! once; its normalized text is built before the lock is taken.
-//!
-//! # When full
-//! Creating an entry in a full table first evicts the least-used 5% (at least 10) after
-//! decaying every usage count, like pg_stat_statements; eviction is counted (`dealloc`,
-//! `entries_evicted`, `last_dealloc`). A text that does not fit is made room for by
-//! compacting the arena, then by evicting; a text larger than the whole arena is dropped
-//! (the entry keeps its counters, its query reads NULL) and counted. Plans never cause an
-//! eviction: a plan that does not fit the plan arena after compaction is dropped and
-//! counted (`plans_dropped`). Each arena counts its dead bytes (runs of removed entries and
-//! replaced plans), so it is compacted only when that makes room, and a full plan arena
-//! turns a capture away before its EXPLAIN text is even built.
-//!
-//! # Persistence
-//! With `pg_vitals.save`, the postmaster writes every entry to `pg_stat/pg_vitals.stat` at a
-//! clean shutdown and reads it back at startup (then deletes it). The file is written under
-//! a temporary name, flushed to disk and renamed, and the directory flushed, as
-//! PostgreSQL's `durable_rename` does. After a crash or an immediate shutdown nothing is
-//! saved: backends were killed where they stood, and as with PostgreSQL's own cumulative
-//! statistics the numbers start afresh. A file that is damaged, from another PostgreSQL
-//! major version or from another build layout, or that holds values no server could have
-//! written (NaN times, impossible counts, texts that are not valid in their encoding) is
-//! ignored with a WARNING; see [`persist`].
-//!
-//! # Crash restarts
-//! After a backend crashes, the postmaster throws shared memory away and creates it anew,
-//! calling the startup hook again: every pointer into shared memory is set again there, so
-//! that the backends it forks next see the new segment (pg_stat_statements does the same).
-
-pub mod counters;
-pub mod histogram;
-pub mod persist;
-pub mod spinlock;
-pub mod table;
+//! The store's contract (layout, locking, what happens when it is full, persistence, crash
+//! restarts, and where per-statement state added later goes) is written out in
+//! docs/architecture.md, "The store's contract". In short:
+//! - one LWLock (tranche `pg_vitals`): shared to look up, read texts and update counters;
+//!   exclusive to create, remove, evict, write or move texts;
+//! - each entry's counters under their own spinlock, held for a few instructions and never
+//!   across a call that can raise an error;
+//! - recording a statement whose entry exists takes the lock shared and one spinlock and
+//!   allocates nothing; a new entry takes it exclusively once, its text built before;
+//! - every pointer into shared memory is set again at each startup, so the backends the
+//!   postmaster forks after a crash restart see the new segment.
 
 use pgrx::pg_sys;
 use std::ffi::CStr;
-use table::{Exclusive, Layout, Shared, Table};
+use vitals_core::store::persist;
+use vitals_core::store::table::{Exclusive, Layout, Shared, Table};
 
 const TRANCHE: &CStr = c"pg_vitals";
 const STATS_FILE: &str = "pg_stat/pg_vitals.stat";

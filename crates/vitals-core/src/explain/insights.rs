@@ -68,6 +68,9 @@ pub trait Names {
     fn table_sql(&self, relid: u32) -> String;
     /// A column of the table; None if it is gone.
     fn column(&self, relid: u32, attnum: i16) -> Option<Column>;
+    /// An identifier we make up (a statistics object's name), quoted as PostgreSQL's
+    /// `quote_identifier` does: the one quoting every SQL pg_vitals writes goes through.
+    fn quote(&self, ident: &str) -> String;
 }
 
 /// A table a plan reads, with what the planner and the statistics collector know of it.
