@@ -45,7 +45,7 @@ measure() {
   local name=callgrind$v
   cluster_init "$v" "$name"
   cluster_start "$name"
-  "$(bindir_for "$v")/pgbench" -i -s 1 -q -h "$BUILD/$name/sock" -p "$(cat "$BUILD/$name/port")" -U postgres postgres >/dev/null 2>&1
+  cluster_pgbench "$name" -i -s 1 -q postgres >/dev/null 2>&1
   cluster_stop "$name"
 
   local work="$BUILD/$name/scripts" count i
@@ -60,13 +60,8 @@ measure() {
   done
   chown -R postgres: "$work"
 
-  instructions() { # instructions SETTINGS SCRIPT
-    local out
-    # shellcheck disable=SC2086
-    out=$(runuser -u postgres -- valgrind --tool=callgrind --callgrind-out-file=/dev/null \
-      "$(bindir_for "$v")/postgres" --single -D "$BUILD/$name/data" $1 postgres <"$2" 2>&1 >/dev/null)
-    grep -oP 'Collected : \K[0-9]+' <<<"$out" | tail -1
-  }
+  # shellcheck disable=SC2086
+  instructions() { callgrind_instructions "$name" "$2" $1; } # instructions SETTINGS SCRIPT
 
   local c label settings kind i1 i2
   for c in "$@"; do

@@ -2,15 +2,15 @@
 # Does following vitals.config_advice make this machine faster? On a throwaway cluster with
 # default settings (nothing but a socket and a port set), three workloads whose data is larger
 # than the default shared_buffers: pgbench select-only and pgbench's TPC-B-like script on
-# pgbench -i -s SCALE, and the TPC-C-like mix of bench/tpcc/ on WAREHOUSES warehouses. Every
+# pgbench -i -s SCALE, and the TPC-C-like mix of fixtures/tpcc/ on WAREHOUSES warehouses. Every
 # `sql` of vitals.config_advice(WORKLOAD) for this machine is applied with ALTER SYSTEM to a
 # copy of that cluster, which is restarted; PGTune's formulas for the same inputs
-# (bench/pgtune.py) get a third copy when they differ from pg_vitals' values. The copies run
+# (fixtures/pgtune.py) get a third copy when they differ from pg_vitals' values. The copies run
 # side by side, each read into its cache once (pg_prewarm, as on a server that has been
 # running) and warmed up, and take turns on each workload, their order rotating each round:
 # runs of one configuration and the next are seconds apart, so the machine's drift cancels in
 # their ratio. The median ratio against the defaults is printed with its min and max
-# (the method: README, "Overhead").
+# (the method: docs/benchmarks.md, "Overhead").
 # Usage: bench/config_advice.sh [ROUNDS=15] [SECONDS=10] [CLIENTS=2] [WORKLOAD=oltp]
 #                               [PG_VERSION=15] [SCALE=50] [WAREHOUSES=8]
 set -euo pipefail
@@ -36,16 +36,13 @@ cluster_init "$v" "$name"
 sed -i '/^fsync = off$/d; /^shared_buffers = 128MB$/d' "$dir/data/postgresql.conf"
 cluster_start "$name"
 psql_() { cluster_psql "$name" -q "$@"; }
-pgb() { # pgb CLUSTER ARGS...
-  local c="$BUILD/$1"; shift
-  "$(bindir_for "$v")/pgbench" -h "$c/sock" -p "$(cat "$c/port")" -U postgres "$@"
-}
-chmod -R a+rX bench/tpcc
+pgb() { cluster_pgbench "$@"; } # pgb CLUSTER ARGS...
+chmod -R a+rX fixtures/tpcc
 
 echo "==> pgbench -i -s $scale and the TPC-C-like load with $warehouses warehouses"
 pgb "$name" -i -s "$scale" -q postgres >"$dir/pgbench-init.log" 2>&1 || { tail "$dir/pgbench-init.log"; exit 1; }
 psql_ -d postgres -c "CREATE DATABASE tpcc"
-psql_ -d tpcc -v warehouses="$warehouses" -f bench/tpcc/load.sql
+psql_ -d tpcc -v warehouses="$warehouses" -f fixtures/tpcc/load.sql
 for db in postgres tpcc; do psql_ -d "$db" -c "CREATE EXTENSION pg_prewarm"; done
 sizes=$(psql_ -d postgres -Atc "SELECT string_agg(datname || ' ' || pg_size_pretty(pg_database_size(datname)), ', ' ORDER BY datname)
                                 FROM pg_database WHERE datname IN ('postgres', 'tpcc')")
@@ -70,7 +67,7 @@ grep -q '^(memory check)|.*memory from /proc/meminfo, [0-9]* CPUs from the CPUs 
 cpus=$(nproc)
 connections=$(psql_ -d postgres -Atc "SHOW max_connections")
 server_version=$(psql_ -d postgres -Atc "SHOW server_version_num")
-python3 bench/pgtune.py --memory "$ram" --cpus "$cpus" --connections "$connections" \
+python3 fixtures/pgtune.py --memory "$ram" --cpus "$cpus" --connections "$connections" \
   --workload "$workload" --storage ssd --version "$server_version" >"$dir/pgtune.conf"
 chown postgres: "$dir"/*.conf
 
@@ -85,7 +82,7 @@ fi
 modes=(
   "pgbench -S|postgres|-S -M prepared"
   "pgbench TPC-B-like|postgres|-M prepared"
-  "TPC-C-like|tpcc|-n -M prepared --max-tries=10 -D warehouses=$warehouses -f bench/tpcc/new_order.sql@45 -f bench/tpcc/payment.sql@43 -f bench/tpcc/order_status.sql@4 -f bench/tpcc/delivery.sql@4 -f bench/tpcc/stock_level.sql@4"
+  "TPC-C-like|tpcc|-n -M prepared --max-tries=10 -D warehouses=$warehouses -f fixtures/tpcc/new_order.sql@45 -f fixtures/tpcc/payment.sql@43 -f fixtures/tpcc/order_status.sql@4 -f fixtures/tpcc/delivery.sql@4 -f fixtures/tpcc/stock_level.sql@4"
 )
 cluster_stop "$name"
 for label in "${configs[@]}"; do
@@ -124,7 +121,7 @@ for ((r = 1; r <= rounds; r++)); do
 done
 violations=""
 for label in "${configs[@]}"; do
-  violations+=$(cluster_psql "$name-$label" -d tpcc -Atq -F ' ' -f bench/tpcc/check.sql | awk -v l="$label" '$NF != 0 {print l ": " $0}')
+  violations+=$(cluster_psql "$name-$label" -d tpcc -Atq -F ' ' -f fixtures/tpcc/check.sql | awk -v l="$label" '$NF != 0 {print l ": " $0}')
   cluster_stop "$name-$label"
 done
 [[ -z $violations ]] || { echo "TPC-C consistency violated: $violations" >&2; exit 1; }

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The three configurations of bench/config_advice.sh side by side: the server's defaults,
-what vitals.config_advice applied, and PGTune's formulas (bench/pgtune.py) for the same
+what vitals.config_advice applied, and PGTune's formulas (fixtures/pgtune.py) for the same
 inputs. Reads DIR/advice.txt (name|current|recommended|severity|sql|reason),
 DIR/pg_vitals.conf (postgresql.auto.conf after the advice's ALTER SYSTEM statements) and
 DIR/pgtune.conf.
@@ -9,10 +9,11 @@ Usage: config_compare.py DIR            Markdown table and the memory check
        config_compare.py DIR --differ   exit 0 when a setting differs by more than 5% between
                                         pg_vitals and PGTune (they are two configurations)
 """
+import os
 import sys
 
-UNITS = {"kB": 1024, "MB": 1 << 20, "GB": 1 << 30, "TB": 1 << 40}
-
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+from pgtools import number  # noqa: E402
 
 def conf(path):
     out = {}
@@ -21,19 +22,6 @@ def conf(path):
             k, v = line.split("=", 1)
             out[k.strip()] = v.strip().strip("'")
     return out
-
-
-def number(value):
-    for suffix, factor in UNITS.items():
-        if value.endswith(suffix):
-            try:
-                return float(value[: -len(suffix)]) * factor
-            except ValueError:
-                return None
-    try:
-        return float(value)
-    except ValueError:
-        return None
 
 
 def same(a, b):

@@ -5,7 +5,8 @@
 # EXPLAIN) and pg_vitals with the default explain = on.
 #
 # 1. Instructions per EXPLAIN and per EXPLAIN ANALYZE under callgrind on a single-user
-#    backend, N vs 2N statements (deterministic; the method: README, "Overhead").
+#    backend, N vs 2N statements (deterministic; the method:
+#    docs/benchmarks.md, "Overhead").
 #    The single-user backend prints every output row with printf, which a server sends to
 #    its client instead: the Vitals group's 2 rows (5 with ANALYZE) are part of the count.
 # 2. pgbench TPS with 2 clients (both cores busy: with one client, TPS measures how fast
@@ -30,7 +31,7 @@ dir="$BUILD/$name"
 cluster_init "$v" "$name"
 cluster_conf "$name" "shared_buffers = 256MB" "max_connections = 100"
 cluster_start "$name"
-pgb() { "$(bindir_for "$v")/pgbench" -h "$dir/sock" -p "$(cat "$dir/port")" -U postgres "$@" postgres; }
+pgb() { cluster_pgbench "$name" "$@" postgres; }
 pgb -i -s 5 -q >/dev/null 2>&1
 # pgbench's load reaches the statistics after its own ANALYZE, which would make
 # stale_statistics fire: analyze again so that the query is the "no advice" case.
@@ -63,12 +64,10 @@ for m in "${modes[@]}"; do
 done
 chown -R postgres: "$work"
 instructions() { # instructions SETTINGS SCRIPT
-  local opts=() out
+  local opts=()
   IFS=';' read -ra lines <<<"$1"
   for l in "${lines[@]}"; do opts+=(-c "$(tr -d " '" <<<"$l")"); done
-  out=$(runuser -u postgres -- valgrind --tool=callgrind --callgrind-out-file=/dev/null \
-    "$(bindir_for "$v")/postgres" --single -D "$dir/data" -c pg_vitals.save=off "${opts[@]}" postgres <"$2" 2>&1 >/dev/null)
-  grep -oP 'Collected : \K[0-9]+' <<<"$out" | tail -1
+  callgrind_instructions "$name" "$2" -c pg_vitals.save=off "${opts[@]}"
 }
 cg="$dir/callgrind.txt"
 : >"$cg"

@@ -3,7 +3,7 @@
 # with every execution instrumented for plan capture), side by side on one
 # cluster: configurations alternate in rounds (A B C A B C ...), one restart each, a short
 # warm-up after each restart, and the median TPS ratio against no extension is reported
-# with its min and max; the method is in the README, "Overhead".
+# with its min and max; the method is in docs/benchmarks.md, "Overhead".
 # Usage: bench/pgbench.sh [ROUNDS=5] [SECONDS=10] [CLIENTS=2] [PG_VERSION=15]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +21,7 @@ name=pgbench$v
 cluster_init "$v" "$name"
 cluster_conf "$name" "shared_buffers = 256MB" "synchronous_commit = off" "max_connections = 100"
 cluster_start "$name"
-pgb() { "$(bindir_for "$v")/pgbench" -h "$BUILD/$name/sock" -p "$(cat "$BUILD/$name/port")" -U postgres "$@" postgres; }
+pgb() { cluster_pgbench "$name" "$@" postgres; }
 pgb -i -s 5 -q >/dev/null 2>&1
 
 configs=(

@@ -13,10 +13,11 @@
 """
 import json
 import os
-import re
-import subprocess
 import sys
 import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+import pgtools  # noqa: E402
 
 DB = "vitals_formats"
 SETUP = """
@@ -47,10 +48,7 @@ NS = "{http://www.postgresql.org/2009/explain}"
 
 
 def psql(*commands, db=DB):
-    args = [os.environ["PSQL"], "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", db]
-    for c in commands:
-        args += ["-c", c]
-    return subprocess.run(args, check=True, capture_output=True, text=True).stdout
+    return pgtools.psql(*commands, db=db)
 
 
 def explain(fmt, options, query, setting):

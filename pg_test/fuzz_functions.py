@@ -18,6 +18,9 @@ import re
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+import pgtools  # noqa: E402
+
 PSQL = os.environ.get("PSQL", "psql")
 SEED = 20261203
 RANDOM_CALLS = 200
@@ -46,12 +49,11 @@ TYPICAL = {"oid": "0", "bigint": "0", "integer": "NULL", "boolean": "true", "tex
 
 
 def psql(db, sql, user=None, binary_input=None):
+    if binary_input is None:
+        return pgtools.psql(sql, db=db, user=user)
     cmd = [PSQL, "-X", "-At", "-d", db]
     if user:
         cmd += ["-U", user]
-    if binary_input is None:
-        cmd += ["-v", "ON_ERROR_STOP=1", "-c", sql]
-        return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     cmd += ["-v", "ON_ERROR_STOP=0", "-f", "-"]
     # One stream, so that each error follows the marker of the call that raised it.
     out = subprocess.run(cmd, input=binary_input, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

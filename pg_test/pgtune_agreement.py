@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""vitals.config_advice against PGTune's formulas as bench/pgtune.py writes them, on the
+"""vitals.config_advice against PGTune's formulas as fixtures/pgtune.py writes them, on the
 same inputs: every workload and storage on four hosts, from a small VM to a large server.
 The recommendations must name the same settings, and agree in value to within pg_vitals'
 rounding (memory of 64MB or more is rounded down to whole megabytes, and buffers are whole
@@ -10,6 +10,10 @@ import itertools
 import os
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+import pgtools  # noqa: E402
+from pgtools import UNITS, number  # noqa: E402
 
 DB = "postgres"
 HOSTS = [  # RAM, CPUs, max_connections
@@ -23,7 +27,6 @@ STORAGES = ["hdd", "ssd", "san", "nvme"]
 # pg_vitals' additions to PGTune: autovacuum workers on large servers, and a cap on each
 # autovacuum worker's memory once maintenance_work_mem reaches 2GB.
 EXTRA = {"autovacuum_max_workers", "autovacuum_work_mem"}
-UNITS = {"B": 1, "kB": 1024, "8kB": 8192, "MB": 1 << 20, "GB": 1 << 30}
 
 
 def tolerance(bytes_):
@@ -32,14 +35,13 @@ def tolerance(bytes_):
 
 
 def psql(sql):
-    args = [os.environ["PSQL"], "-X", "-q", "-At", "-F", "|", "-v", "ON_ERROR_STOP=1", "-d", DB, "-c", sql]
-    return subprocess.run(args, check=True, capture_output=True, text=True).stdout
+    return pgtools.psql(sql, db=DB)
 
 
 def pgtune(memory, cpus, connections, workload, storage, version):
     bytes_ = int(memory[:-2]) << 30
     out = subprocess.run(
-        [sys.executable, os.path.join(os.path.dirname(__file__), "..", "bench", "pgtune.py"),
+        [sys.executable, os.path.join(os.path.dirname(__file__), "..", "fixtures", "pgtune.py"),
          "--memory", str(bytes_), "--cpus", str(cpus), "--connections", str(connections),
          "--workload", workload, "--storage", storage, "--version", str(version)],
         check=True, capture_output=True, text=True).stdout
@@ -48,17 +50,6 @@ def pgtune(memory, cpus, connections, workload, storage, version):
         name, value = line.split(" = ")
         values[name] = value.strip("'")
     return values
-
-
-def number(value, unit=""):
-    """A value as a number of bytes (memory) or a plain number; None for words."""
-    for suffix in ("kB", "MB", "GB"):
-        if value.endswith(suffix):
-            return float(value[: -len(suffix)]) * UNITS[suffix]
-    try:
-        return float(value) * UNITS.get(unit, 1)
-    except ValueError:
-        return None
 
 
 version = int(psql("SHOW server_version_num"))

@@ -82,6 +82,23 @@ cluster_psql() {
   "$(bindir_for "$(cat "$dir/version")")/psql" -X -v ON_ERROR_STOP=1 -h "$dir/sock" -p "$(cat "$dir/port")" -U postgres "$@"
 }
 
+# cluster_pgbench NAME [pgbench args...]: pgbench as postgres into the cluster (the database,
+# if any, last, as pgbench takes it). The one pgbench wrapper of every script.
+cluster_pgbench() {
+  local name=$1 dir="$BUILD/$1"; shift
+  "$(bindir_for "$(cat "$dir/version")")/pgbench" -h "$dir/sock" -p "$(cat "$dir/port")" -U postgres "$@"
+}
+
+# callgrind_instructions NAME SCRIPT [postgres options...]: the instructions a single-user
+# backend on the stopped cluster NAME executes running SCRIPT (callgrind's total; preloaded
+# libraries, hooks and shared memory all work in single-user mode).
+callgrind_instructions() {
+  local name=$1 script=$2 dir="$BUILD/$1" out; shift 2
+  out=$(as_postgres valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+    "$(bindir_for "$(cat "$dir/version")")/postgres" --single -D "$dir/data" "$@" postgres <"$script" 2>&1 >/dev/null)
+  grep -oP 'Collected : \K[0-9]+' <<<"$out" | tail -1
+}
+
 # install_extension VERSION [--release]: build and install pg_vitals into that PostgreSQL.
 install_extension() {
   local v=$1; shift

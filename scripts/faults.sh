@@ -39,7 +39,7 @@ wait_until_up() {
 write_load() {
   local name=$1 v=$2 seconds=$3 script="$BUILD/$1/writes.sql"
   printf '\\set id random(1, 10000)\nINSERT INTO fault_t VALUES (:id, 0);\nUPDATE fault_t SET v = v + 1 WHERE id = :id;\n' >"$script"
-  pb "$name" "$v" -c 4 -j 2 -T "$seconds" -f "$script" >/dev/null 2>&1
+  pb "$name" -c 4 -j 2 -T "$seconds" -f "$script" >/dev/null 2>&1
 }
 
 # After a fault: pg_vitals counts exactly, agrees with pg_stat_statements, and its views,
@@ -277,7 +277,7 @@ soak() {
   loop soak_cancels postgres "$cancels" & pids+=($!)
   loop soak_reader postgres "$reader" & pids+=($!)
   loop soak_explain postgres "$explain" & pids+=($!)
-  exact_out=$("$(bindir_for "$v")/pgbench" -n -h "$sock" -p "$port" -U soak_exact -c 2 -j 2 -T "$seconds" \
+  exact_out=$(cluster_pgbench "$name" -n -U soak_exact -c 2 -j 2 -T "$seconds" \
     -f "$exact" postgres 2>&1)
   wait "${pids[@]}"
 

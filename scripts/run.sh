@@ -24,7 +24,7 @@ cluster_init "$v" "$name"
 cluster_conf "$name" "shared_preload_libraries = 'pg_vitals'" "pg_vitals.track_planning = on"
 cluster_start "$name"
 psql_demo() { cluster_psql "$name" -d postgres "$@"; }
-pgbench_demo() { "$(bindir_for "$v")/pgbench" -h "$BUILD/$name/sock" -p "$(cat "$BUILD/$name/port")" -U postgres "$@" postgres; }
+pgbench_demo() { cluster_pgbench "$name" "$@" postgres; }
 
 psql_demo -q -c "CREATE EXTENSION pg_vitals"
 echo "==> workload: pgbench -i -s 5, then $secs s of TPC-B-like and $secs s of select-only, then hand-written statements"

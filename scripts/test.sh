@@ -47,7 +47,7 @@ expect_eq() { # expect_eq WHAT ACTUAL EXPECTED
   return 1
 }
 
-regress_suites=(agreement statements percentiles failures plans privileges security faults encoding bad_input error_fidelity eviction upgrade explain explain_advice autovacuum config_advice workload_advice)
+regress_suites=(agreement statements tracking reset percentiles failures plans privileges security faults encoding bad_input error_fidelity eviction upgrade explain explain_advice autovacuum config_advice workload_advice)
 isolation_specs=(concurrent_reset concurrent_failures xmin_horizon)
 
 # The core crate builds and tests with no PostgreSQL: nothing in its tree may be pgrx.
@@ -82,10 +82,10 @@ suite() {
 
 q() { cluster_psql "$1" -d postgres -Atq -c "$2"; }
 
-# pb CLUSTER VERSION [pgbench args...]: pgbench against the cluster's postgres database.
+# pb CLUSTER [pgbench args...]: pgbench against the cluster's postgres database.
 pb() {
-  local name=$1 v=$2; shift 2
-  "$(bindir_for "$v")/pgbench" -n -h "$BUILD/$name/sock" -p "$(cat "$BUILD/$name/port")" -U postgres "$@" postgres
+  local name=$1; shift
+  cluster_pgbench "$name" -n "$@" postgres
 }
 
 # 4 clients x 500 transactions of a 2-statement script: vitals counts every execution,
@@ -94,7 +94,7 @@ concurrent_exact_counts() {
   local name=$1 v=$2 script="$BUILD/$1/concurrent.sql"
   printf 'SELECT count(*) FROM pg_class WHERE relpages >= 0;\nSELECT 1 + 1 AS two;\n' >"$script"
   q "$name" "SELECT pg_stat_statements_reset() IS NOT NULL, vitals.reset() IS NOT NULL" >/dev/null || return 1
-  pb "$name" "$v" -c 4 -j 2 -t 500 -f "$script" >/dev/null || return 1
+  pb "$name" -c 4 -j 2 -t 500 -f "$script" >/dev/null || return 1
   local got pgss
   got=$(q "$name" "SELECT sum(calls) FROM vitals.statements WHERE query IN ('SELECT count(*) FROM pg_class WHERE relpages >= \$1', 'SELECT \$1 + \$2 AS two')")
   pgss=$(q "$name" "SELECT sum(calls) FROM pg_stat_statements WHERE query IN ('SELECT count(*) FROM pg_class WHERE relpages >= \$1', 'SELECT \$1 + \$2 AS two')")
@@ -105,9 +105,9 @@ concurrent_exact_counts() {
 concurrent_resets() {
   local name=$1 v=$2 script="$BUILD/$1/concurrent.sql" resets="$BUILD/$1/resets.sql"
   printf 'SELECT vitals.reset() IS NOT NULL;\n\\sleep 2 ms\n' >"$resets"
-  pb "$name" "$v" -c 1 -T 4 -f "$resets" >/dev/null &
+  pb "$name" -c 1 -T 4 -f "$resets" >/dev/null &
   local resetter=$!
-  pb "$name" "$v" -c 4 -j 2 -T 4 -f "$script" >/dev/null || { wait $resetter; return 1; }
+  pb "$name" -c 4 -j 2 -T 4 -f "$script" >/dev/null || { wait $resetter; return 1; }
   wait $resetter || return 1
   expect_eq "server alive after concurrent resets" "$(q "$name" "SELECT count(*) >= 0 FROM vitals.statements")" t
 }
@@ -124,9 +124,9 @@ concurrent_eviction() {
   # Distinct statements: one per column count (1..1500), more than pg_vitals.max = 1000.
   printf 'SET pg_vitals.plan_min_duration = 0;\n\\set n random(1, 1500)\nSELECT churn(:n);\n' >"$churn"
   printf 'SELECT count(*), sum(calls) FROM vitals.statements;\nSELECT count(*), sum(length(plan)) FROM vitals.plans;\n' >"$reader"
-  pb "$name" "$v" -c 1 -T 5 -f "$reader" >/dev/null &
+  pb "$name" -c 1 -T 5 -f "$reader" >/dev/null &
   local reading=$!
-  pb "$name" "$v" -c 4 -j 2 -T 5 -f "$churn" >/dev/null || { wait $reading; return 1; }
+  pb "$name" -c 4 -j 2 -T 5 -f "$churn" >/dev/null || { wait $reading; return 1; }
   wait $reading || return 1
   expect_eq "store within bounds, evicting" "$(q "$name" "SELECT entries <= max AND dealloc > 0 FROM vitals.info")" t || return 1
   echo "  $(q "$name" "SELECT format('%s entries, %s evictions, %s plans (%s of %s bytes), %s plans dropped',
@@ -135,15 +135,15 @@ concurrent_eviction() {
     AND (SELECT count(*) FROM vitals.plans) <= entries FROM vitals.info")" t
 }
 
-# The TPC-C-like workload of bench/tpcc/ with pg_vitals tracking it: one warehouse loaded,
+# The TPC-C-like workload of fixtures/tpcc/ with pg_vitals tracking it: one warehouse loaded,
 # the standard mix for 5 s from 2 clients, no failed transaction, the consistency conditions
 # hold, and every transaction's statements were counted.
 tpcc_workload() {
-  local name=$1 v=$2 out t=bench/tpcc
-  chmod -R a+rX bench/tpcc
+  local name=$1 v=$2 out t=fixtures/tpcc
+  chmod -R a+rX fixtures/tpcc
   q "$name" "DROP DATABASE IF EXISTS tpcc" >/dev/null && q "$name" "CREATE DATABASE tpcc" >/dev/null || return 1
   cluster_psql "$name" -d tpcc -q -v warehouses=1 -f $t/load.sql || return 1
-  out=$("$(bindir_for "$v")/pgbench" -n -h "$BUILD/$name/sock" -p "$(cat "$BUILD/$name/port")" -U postgres \
+  out=$(cluster_pgbench "$name" -n \
     -M prepared -c 2 -j 2 -T 5 --max-tries=10 -D warehouses=1 \
     -f $t/new_order.sql@45 -f $t/payment.sql@43 -f $t/order_status.sql@4 -f $t/delivery.sql@4 -f $t/stock_level.sql@4 tpcc 2>&1) \
     || { echo "$out" | tail -20; return 1; }
@@ -318,8 +318,8 @@ for v in "${versions[@]}"; do
   check "pg$v: exact counts under concurrent clients" concurrent_exact_counts "$name" "$v"
   check "pg$v: concurrent resets" concurrent_resets "$name" "$v"
   check "pg$v: eviction under concurrent load" concurrent_eviction "$name" "$v"
-  check "pg$v: TPC-C-like workload (bench/tpcc): the mix runs, consistency holds, tracked" tpcc_workload "$name" "$v"
-  check "pg$v: config_advice agrees with PGTune's formulas (bench/pgtune.py)" cluster_python "$name" pg_test/pgtune_agreement.py
+  check "pg$v: TPC-C-like workload (fixtures/tpcc): the mix runs, consistency holds, tracked" tpcc_workload "$name" "$v"
+  check "pg$v: config_advice agrees with PGTune's formulas (fixtures/pgtune.py)" cluster_python "$name" pg_test/pgtune_agreement.py
   if [[ -f "$("$(pg_config_for "$v")" --pkglibdir)/llvmjit.so" ]]; then
     check "pg$v: JIT counters agree with pg_stat_statements" jit_agreement "$name"
   else
