@@ -13,7 +13,7 @@ DECLARE doc json;
 BEGIN
   EXECUTE 'EXPLAIN (FORMAT JSON, ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, BUFFERS OFF) '
     || query INTO doc;
-  RETURN QUERY SELECT f ->> 'Rule', f ->> 'Node', regexp_replace(f ->> 'SQL', '''\d+MB''', '''N MB''')
+  RETURN QUERY SELECT f ->> 'Rule', f ->> 'Node', regexp_replace(f ->> 'SQL', '''\d+[kMGT]?B''', '''N MB''')
     FROM json_array_elements(doc -> 0 -> 'Vitals' -> 'Advice') f;
 END $$;
 

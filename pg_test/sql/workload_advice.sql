@@ -12,7 +12,7 @@ SET work_mem = '64kB';
 SELECT count(*) FROM (SELECT * FROM wl_sorted ORDER BY pad OFFSET 1) s;
 SELECT count(*) FROM (SELECT * FROM wl_sorted ORDER BY pad OFFSET 1) s;
 RESET work_mem;
-SELECT a.rule, a.severity, a.sql ~ '^ALTER ROLE postgres SET work_mem = ''[0-9]+MB''$' AS sql_for_the_role,
+SELECT a.rule, a.severity, a.sql ~ '^ALTER ROLE postgres SET work_mem = ''[0-9]+[kMGT]?B''$' AS sql_for_the_role,
        a.finding ~ '^writes [0-9.]+ [kMG]B to temporary files per call \(2 calls, ' AS finding_has_the_numbers,
        a.tentative
 FROM vitals.workload_advice a JOIN vitals.statements s USING (queryid)

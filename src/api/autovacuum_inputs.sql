@@ -1,7 +1,7 @@
 -- The inputs of vitals.autovacuum_status and vitals.autovacuum_advice, as one JSON document
--- that src/advice/autovacuum.rs reads (field names are its struct fields). It runs as the
--- caller, so what the caller may not see is absent rather than an error: other sessions'
--- xmin without pg_read_all_stats, column statistics of tables it may not read (no bloat
+-- that crates/vitals-core/src/advice/autovacuum/inputs.rs reads (field names are its struct
+-- fields). It runs as the caller, so what the caller may not see is absent rather than an
+-- error: other sessions' xmin without pg_read_all_stats, column statistics of tables it may not read (no bloat
 -- estimate then). Times are seconds since 1970 (date_part('epoch', ...)).
 -- The RELALLFROZEN placeholder is pg_class.relallfrozen on PostgreSQL 18, NULL before.
 WITH rel AS (

@@ -1,5 +1,5 @@
--- The inputs of vitals.workload_advice, as one JSON document read by src/advice/workload.rs
--- (field names are its struct fields). Runs as the caller: other users' statements are left
+-- The inputs of vitals.workload_advice, as one JSON document read by
+-- crates/vitals-core/src/advice/workload/mod.rs (field names are its struct fields). Runs as the caller: other users' statements are left
 -- out unless it has pg_read_all_stats (vitals.statements hides their texts), and pg_stats
 -- shows only the columns it may read. The STATEMENTS placeholder is the statements query
 -- below when pg_vitals is preloaded, else an empty list.

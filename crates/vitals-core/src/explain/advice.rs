@@ -49,9 +49,10 @@ pub const MISESTIMATE_FACTOR: f64 = 10.0;
 pub const NESTED_LOOP_MIN_LOOPS: f64 = 10.0;
 pub const NESTED_LOOP_MIN_ROWS: f64 = 10_000.0;
 
-/// Every finding on the tree, in rule order; a statement recommended twice is given once
-/// (the first finding explains it: stale statistics before the misestimate they cause).
-/// `names` is asked only for what the findings print.
+/// Every finding on the tree, in the one order of findings (`advice::sort`: severity, rule,
+/// then the finding's text; `misestimate` is info, the others warnings). A statement
+/// recommended twice is given once, by the rule that runs first (stale statistics before the
+/// misestimate they cause). `names` is asked only for what the findings print.
 pub fn advise(root: &PlanNode, settings: &Settings, names: &dyn Names) -> Vec<Finding> {
     let nodes = root.walk();
     let mut found: Vec<Finding> = Vec::new();
@@ -311,7 +312,7 @@ fn stale_statistics(nodes: &[&PlanNode], names: &dyn Names) -> Vec<Finding> {
         }
         let table = names.table_sql(rel.relid);
         out.push(Finding {
-                rule: "stale_statistics",
+            rule: "stale_statistics",
             severity: Severity::Warning,
             subject: node(&n.label),
             finding: format!(

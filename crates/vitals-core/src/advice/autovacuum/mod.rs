@@ -62,13 +62,15 @@ pub fn analyze(inputs: &Inputs) -> Result<Report<'_>, String> {
         inputs,
         now_s: inputs.now as f64 / 1e6,
     };
-    ctx.server(&statuses, &mut findings);
+    ctx.autovacuum_off(&statuses, &mut findings);
+    ctx.workers(&statuses, &mut findings);
+    ctx.vacuum_memory(&statuses, &mut findings);
     ctx.databases(&mut findings);
     for st in &statuses {
         ctx.table(st, &mut findings);
     }
-    ctx.holders(&mut findings);
-    ctx.cost(&statuses, &mut findings);
+    ctx.xmin_horizon(&mut findings);
+    ctx.cost_throttled(&statuses, &mut findings);
     super::sort(&mut findings);
     Ok(Report {
         settings: s,

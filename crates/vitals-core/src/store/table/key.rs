@@ -73,6 +73,7 @@ pub(super) enum Index {
 }
 
 impl Table {
+    #[inline]
     pub(super) fn index_ptr(&self, index: Index, i: usize) -> *mut u32 {
         debug_assert!(i < self.layout.index_cap);
         // SAFETY: in bounds of the index array.
@@ -80,6 +81,7 @@ impl Table {
     }
 
     /// The cell where `key`'s probe run starts in `index`.
+    #[inline]
     pub(super) fn home(&self, index: Index, key: &Key) -> usize {
         let hash = match index {
             Index::Keys => key.hash(),

@@ -1,5 +1,6 @@
 //! Where each part of the block lies: computed the same way by the postmaster when it asks
-//! for shared memory and by every backend that attaches.
+//! for shared memory and by every backend that attaches. The offsets are `#[inline]`: the
+//! hot path computes an entry's address from another crate (the extension's hooks).
 
 use super::key::Index;
 use super::{Entry, Header};
@@ -17,6 +18,7 @@ pub struct Layout {
 /// Text arena bytes budgeted per entry (the mean length pg_stat_statements assumes).
 pub const TEXT_BYTES_PER_ENTRY: usize = 1024;
 
+#[inline]
 pub(super) const fn align(n: usize, to: usize) -> usize {
     n.div_ceil(to) * to
 }
@@ -31,6 +33,7 @@ impl Layout {
             plan_cap: plan_bytes,
         }
     }
+    #[inline]
     pub(super) fn index_off(&self, index: Index) -> usize {
         let keys = align(std::mem::size_of::<Header>(), 64);
         match index {
@@ -38,18 +41,22 @@ impl Layout {
             Index::Statements => align(keys + self.index_cap * 4, 64),
         }
     }
+    #[inline]
     pub(super) fn free_off(&self) -> usize {
         align(self.index_off(Index::Statements) + self.index_cap * 4, 64)
     }
+    #[inline]
     pub(super) fn entries_off(&self) -> usize {
         align(self.free_off() + self.max * 4, 64)
     }
+    #[inline]
     pub(super) fn text_off(&self) -> usize {
         align(
             self.entries_off() + self.max * std::mem::size_of::<Entry>(),
             64,
         )
     }
+    #[inline]
     pub(super) fn plan_off(&self) -> usize {
         align(self.text_off() + self.text_cap, 64)
     }

@@ -6,7 +6,7 @@ use crate::advice::{count, duration, Finding, Severity};
 
 impl Ctx<'_> {
     /// `xmin_horizon`: what holds the xmin horizon back.
-    pub(crate) fn holders(&self, out: &mut Vec<Finding>) {
+    pub(crate) fn xmin_horizon(&self, out: &mut Vec<Finding>) {
         let long = self.inputs.long_transaction_s;
         for h in &self.inputs.holders {
             let xmin = h.xmin_age.unwrap_or(0.0);

@@ -1,5 +1,5 @@
-//! Server-wide rules: autovacuum off, every worker busy, too little memory for a vacuum's
-//! dead tuples, cost settings that throttle it.
+//! Server-wide rules, one function each: `autovacuum_off`, `workers`, `vacuum_memory`
+//! (static) and `cost_throttled`.
 
 use super::cutoffs::*;
 use super::{describe, names, Ctx};
@@ -7,8 +7,8 @@ use crate::advice::autovacuum::thresholds::Status;
 use crate::advice::{count, size, Finding, Severity};
 
 impl Ctx<'_> {
-    /// `autovacuum_off`, `workers` and `vacuum_memory` (static): the server as a whole.
-    pub(crate) fn server(&self, statuses: &[Status], out: &mut Vec<Finding>) {
+    /// `autovacuum_off`: autovacuum (or the statistics it needs) is off server-wide.
+    pub(crate) fn autovacuum_off(&self, statuses: &[Status], out: &mut Vec<Finding>) {
         let s = self.s;
         for (name, on) in [
             ("autovacuum", s.autovacuum),
@@ -25,7 +25,11 @@ impl Ctx<'_> {
                 ));
             }
         }
-        // `workers`: every worker busy while more tables wait.
+    }
+
+    /// `workers`: every worker busy while more tables wait.
+    pub(crate) fn workers(&self, statuses: &[Status], out: &mut Vec<Finding>) {
+        let s = self.s;
         let waiting = statuses
             .iter()
             .filter(|st| st.vacuum_due && !st.vacuuming())
@@ -54,8 +58,12 @@ impl Ctx<'_> {
                 ),
             ));
         }
-        // `vacuum_memory` (static, before 17): the largest table's dead tuples at its threshold
-        // do not fit.
+    }
+
+    /// `vacuum_memory` (static, before 17): the largest table's dead tuples at its threshold
+    /// do not fit in autovacuum_work_mem.
+    pub(crate) fn vacuum_memory(&self, statuses: &[Status], out: &mut Vec<Finding>) {
+        let s = self.s;
         if let Some(capacity) = s.dead_tid_capacity() {
             let largest = statuses
                 .iter()
@@ -86,7 +94,7 @@ impl Ctx<'_> {
     }
 
     /// `cost_throttled`: cost settings that throttle autovacuum below what the tables need.
-    pub(crate) fn cost(&self, statuses: &[Status], out: &mut Vec<Finding>) {
+    pub(crate) fn cost_throttled(&self, statuses: &[Status], out: &mut Vec<Finding>) {
         let s = self.s;
         let behind = out.iter().any(|f| {
             matches!(
