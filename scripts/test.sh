@@ -184,8 +184,7 @@ persistence() {
 }
 
 # Startup problems in postgresql.conf are explained in the server log, and the server starts:
-# an out-of-range pg_vitals.max (the default is used), pg_stat_statements listed after
-# pg_vitals (which would hide utility commands from pg_vitals).
+# an out-of-range pg_vitals.max (the default is used).
 startup_warnings() {
   local v=$1 name="startup$1"
   cluster_init "$v" "$name" >/dev/null || return 1
@@ -197,9 +196,27 @@ startup_warnings() {
   local log="$BUILD/$name/server.log"
   grep -q 'WARNING:  -1 is outside the valid range for parameter "pg_vitals.max" (100 .. 1000000)' "$log" \
     || { echo "  no WARNING about pg_vitals.max"; return 1; }
-  grep -q 'WARNING:  pg_vitals: pg_stat_statements is listed after pg_vitals' "$log" \
-    || { echo "  no WARNING about the load order"; return 1; }
+  if grep -q 'pg_stat_statements is listed after pg_vitals' "$log"; then
+    echo "  a WARNING about the load order, which no longer matters"
+    return 1
+  fi
   expect_eq "pg_vitals.max after a bad value" "$shown" 5000
+}
+
+# pg_stat_statements listed after pg_vitals: its ProcessUtility hook then runs first and
+# clears utility statements' query ids before pg_vitals sees them. The agreement suite's
+# varied workload (utility statements, nesting, failures) still gives, for every entry
+# pg_stat_statements has, the same entry in vitals.statements.
+reversed_load_order() {
+  local v=$1 name="reversed$1" rc=0
+  cluster_init "$v" "$name" >/dev/null || return 1
+  cluster_conf "$name" "shared_preload_libraries = 'pg_vitals,pg_stat_statements'" \
+    "pg_stat_statements.track = all" "pg_vitals.track = all" "pg_vitals.max = 1000" "max_connections = 50"
+  cluster_start "$name" || return 1
+  q "$name" "CREATE EXTENSION pg_stat_statements; CREATE EXTENSION pg_vitals" >/dev/null || rc=1
+  suite regress "$v" "$name" agreement || rc=1
+  cluster_stop "$name"
+  return $rc
 }
 
 # The server was built with the compile-time limits of the headers pg_vitals was built
@@ -332,7 +349,8 @@ for v in "${versions[@]}"; do
   check "pg$v: EXPLAIN with pg_vitals.explain = off is byte-identical to EXPLAIN without pg_vitals" \
     cluster_python "$name" pg_test/explain_formats.py compare "$BUILD/$name/explain_off"
   cluster_stop "$name"
-  check "pg$v: startup warnings (bad pg_vitals.max, load order)" startup_warnings "$v"
+  check "pg$v: startup warnings (bad pg_vitals.max)" startup_warnings "$v"
+  check "pg$v: agreement with pg_stat_statements listed after pg_vitals" reversed_load_order "$v"
   [[ " $LONG_MAJORS " == *" $v "* ]] || continue
 
   # The fault suite, on a server of its own that logs crashes and restarts.

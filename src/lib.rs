@@ -32,23 +32,6 @@ pub extern "C-unwind" fn _PG_init() {
     }
     store::init();
     hooks::init();
-    warn_about_load_order();
-}
-
-/// A WARNING in the server log when pg_stat_statements would hide utility commands from us.
-fn warn_about_load_order() {
-    // SAFETY: the postmaster's own copy of the setting, read while it loads libraries.
-    let list = unsafe { pgrx::pg_sys::shared_preload_libraries_string };
-    if list.is_null() {
-        return;
-    }
-    // SAFETY: a NUL-terminated GUC string.
-    let list = unsafe { std::ffi::CStr::from_ptr(list) }.to_string_lossy();
-    if vitals_core::preload::pgss_listed_after_us(&list) {
-        pgrx::warning!(
-            "pg_vitals: pg_stat_statements is listed after pg_vitals in shared_preload_libraries, so pg_vitals will not record utility commands; list pg_vitals after pg_stat_statements"
-        );
-    }
 }
 
 // Run by `cargo pgrx test`, which turns on the pg_test feature.

@@ -24,6 +24,53 @@ unsafe fn recorded_utility(node: *const pg_sys::Node) -> bool {
     !prepared
 }
 
+/// Whether core computes query ids (`IsQueryIdEnabled`, a static inline function in C).
+unsafe fn query_ids_enabled() -> bool {
+    match pg_sys::compute_query_id as u32 {
+        pg_sys::ComputeQueryIdType::COMPUTE_QUERY_ID_OFF => false,
+        pg_sys::ComputeQueryIdType::COMPUTE_QUERY_ID_ON => true,
+        _ => pg_sys::query_id_enabled,
+    }
+}
+
+/// The utility statement's query id. pg_stat_statements sets it to 0 in its ProcessUtility
+/// hook before passing the statement on, so when it is loaded after pg_vitals (its hook
+/// runs first) pg_vitals would see none. Core computed the id at parse analysis from the
+/// statement alone (PostgreSQL 15: its text; from 16: its node tree), so it is computed
+/// again here the same way, by core's own `JumbleQuery` on a utility Query holding the
+/// statement: the id pg_stat_statements records. Subcommands that utilities run internally
+/// (CREATE SCHEMA's elements, a serial column's sequence) never had an id and get none.
+unsafe fn utility_query_id(
+    pstmt: &PlannedStmt,
+    query_string: *const c_char,
+    context: pg_sys::ProcessUtilityContext::Type,
+) -> i64 {
+    let id = super::query_id(pstmt.queryId);
+    if id != 0
+        || context == pg_sys::ProcessUtilityContext::PROCESS_UTILITY_SUBCOMMAND
+        || pstmt.utilityStmt.is_null()
+        || query_string.is_null()
+        || !recorded_utility(pstmt.utilityStmt)
+        || !query_ids_enabled()
+    {
+        return id;
+    }
+    let query = pg_sys::palloc0(std::mem::size_of::<pg_sys::Query>()) as *mut pg_sys::Query;
+    (*query).type_ = NodeTag::T_Query;
+    (*query).commandType = pg_sys::CmdType::CMD_UTILITY;
+    (*query).canSetTag = pstmt.canSetTag;
+    (*query).utilityStmt = pstmt.utilityStmt;
+    (*query).stmt_location = pstmt.stmt_location;
+    (*query).stmt_len = pstmt.stmt_len;
+    #[cfg(feature = "pg15")]
+    pg_sys::JumbleQuery(query, query_string);
+    #[cfg(not(feature = "pg15"))]
+    pg_sys::JumbleQuery(query);
+    let id = super::query_id((*query).queryId);
+    pg_sys::pfree(query.cast());
+    id
+}
+
 /// Rows pg_stat_statements counts for a utility command: COPY, FETCH, CREATE TABLE AS /
 /// SELECT INTO and REFRESH MATERIALIZED VIEW.
 unsafe fn utility_rows(qc: *const QueryCompletion) -> u64 {
@@ -55,12 +102,21 @@ pub(super) unsafe extern "C-unwind" fn process_utility(
     qc: *mut QueryCompletion,
 ) {
     let parsetree = (*pstmt).utilityStmt;
+    let tracked =
+        crate::store::available() && crate::guc::track_utility() && enabled(nesting_level());
+    let query_id = if tracked {
+        shielded(NOT_RECORDED, 0, || {
+            utility_query_id(&*pstmt, query_string, context)
+        })
+    } else {
+        0
+    };
     // Copy what we need now: after a ROLLBACK or similar, *pstmt may have been freed. The
     // user too, for a failure: REFRESH MATERIALIZED VIEW, VACUUM, ANALYZE and CREATE INDEX
     // run as the table's owner, and an error leaves that user current.
     let stmt = Statement::starting(
         query_string,
-        super::query_id((*pstmt).queryId),
+        query_id,
         (*pstmt).stmt_location,
         (*pstmt).stmt_len,
     );
@@ -76,9 +132,6 @@ pub(super) unsafe extern "C-unwind" fn process_utility(
             qc,
         )
     };
-    let tracked =
-        crate::store::available() && crate::guc::track_utility() && enabled(nesting_level());
-
     if tracked && recorded_utility(parsetree) {
         let start = UsageStart::now();
         let failed = || {

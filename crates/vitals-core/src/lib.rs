@@ -8,12 +8,10 @@
 //! - [`normalize`]: constants to `$n`, as pg_stat_statements writes them;
 //! - [`plan_text`]: captured plans (EXPLAIN text) and their identity;
 //! - [`explain`]: what EXPLAIN's Vitals group adds (history, insights, advice);
-//! - [`advice`]: the autovacuum, configuration and workload advice engines;
-//! - [`preload`]: reading `shared_preload_libraries`.
+//! - [`advice`]: the autovacuum, configuration and workload advice engines.
 
 pub mod advice;
 pub mod explain;
 pub mod normalize;
 pub mod plan_text;
-pub mod preload;
 pub mod store;
