@@ -107,7 +107,7 @@ pub struct Inputs {
     pub current_database: String,
     /// pg_settings: name -> setting, in the setting's base unit.
     pub settings: HashMap<String, String>,
-    /// One array per column in JSON (see [`TableColumns`]).
+    /// One array per column in JSON (see `table_columns!`).
     #[serde(default, deserialize_with = "table_columns")]
     pub tables: Vec<Table>,
     #[serde(default)]
