@@ -105,19 +105,27 @@ impl Finding {
 /// The one order of findings everywhere: most severe first, then by rule and subject, then
 /// by what was found, so that the order is stable whatever the order the rules ran in.
 pub fn sort(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        let key = |f: &Finding| {
-            (
-                f.severity,
-                f.rule,
-                f.subject.schema_name.clone(),
-                f.subject.relation_name.clone(),
-                f.subject.queryid,
-                f.finding.clone(),
-            )
-        };
-        key(a).cmp(&key(b))
-    });
+    fn key(
+        f: &Finding,
+    ) -> (
+        Severity,
+        &str,
+        &Option<String>,
+        &Option<String>,
+        Option<i64>,
+        &str,
+    ) {
+        let s = &f.subject;
+        (
+            f.severity,
+            f.rule,
+            &s.schema_name,
+            &s.relation_name,
+            s.queryid,
+            &f.finding,
+        )
+    }
+    findings.sort_by(|a, b| key(a).cmp(&key(b)));
 }
 
 #[cfg(test)]

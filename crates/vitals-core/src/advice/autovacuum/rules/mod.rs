@@ -113,18 +113,11 @@ impl Ctx<'_> {
         recommendation: String,
         sql: String,
     ) -> Finding {
-        Finding {
-            rule,
-            severity,
-            subject: Subject {
-                schema_name,
-                relation_name,
-                ..Subject::default()
-            },
-            finding,
-            recommendation,
-            sql: Some(sql),
-            tentative: false,
-        }
+        let subject = Subject {
+            schema_name,
+            relation_name,
+            ..Subject::default()
+        };
+        Finding::new(rule, severity, subject).says(finding, recommendation, Some(sql))
     }
 }
