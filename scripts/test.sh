@@ -47,7 +47,7 @@ expect_eq() { # expect_eq WHAT ACTUAL EXPECTED
   return 1
 }
 
-regress_suites=(agreement statements tracking reset percentiles failures plans privileges security faults encoding bad_input error_fidelity eviction upgrade explain explain_advice autovacuum config_advice workload_advice)
+regress_suites=(agreement drop_in statements tracking reset percentiles failures plans privileges security faults encoding bad_input error_fidelity eviction upgrade explain explain_advice autovacuum config_advice workload_advice)
 isolation_specs=(concurrent_reset concurrent_failures xmin_horizon)
 
 # The core crate builds and tests with no PostgreSQL: nothing in its tree may be pgrx.
@@ -214,8 +214,58 @@ reversed_load_order() {
     "pg_stat_statements.track = all" "pg_vitals.track = all" "pg_vitals.max = 1000" "max_connections = 50"
   cluster_start "$name" || return 1
   q "$name" "CREATE EXTENSION pg_stat_statements; CREATE EXTENSION pg_vitals" >/dev/null || rc=1
-  suite regress "$v" "$name" agreement || rc=1
+  suite regress "$v" "$name" agreement drop_in || rc=1
   cluster_stop "$name"
+  return $rc
+}
+
+# pg_stat_statements not loaded at all: with vitals before public in search_path, the
+# queries that postgres_exporter's queries file, PgHero, pgwatch, pganalyze's collector and
+# pg_profile run against pg_stat_statements by name read pg_vitals (pg_test/drop_in_tools.sql).
+drop_in_alone() {
+  local v=$1 name="alone$1" got
+  cluster_init "$v" "$name" >/dev/null || return 1
+  cluster_conf "$name" "shared_preload_libraries = 'pg_vitals'"
+  cluster_start "$name" || return 1
+  q "$name" "CREATE EXTENSION pg_vitals; ALTER ROLE postgres SET search_path = vitals, \"\$user\", public" >/dev/null || return 1
+  got=$(cluster_psql "$name" -d postgres -Atq -f pg_test/drop_in_tools.sql 2>&1 | tr '\n' ' ')
+  cluster_stop "$name"
+  # 1.10's reset returns void (an empty string, not NULL), 1.11's a timestamp: neither is NULL.
+  expect_eq "drop_in_marker twice, then its calls|same entries|reset, then entries left" "$got" "1 1 2|t|f 0 "
+}
+
+# pg_upgrade from FROM to TO: the dump recreates the drop-in in FROM's shape, which keeps
+# working; vitals.reshape_pg_stat_statements() then gives it TO's, the shape of TO's own
+# pg_stat_statements.
+upgrade_shape() {
+  local from=$1 to=$2 old="upgrade$1" new="upgraded$2" rc=0
+  cluster_init "$from" "$old" >/dev/null && cluster_conf "$old" "shared_preload_libraries = 'pg_vitals'" \
+    && cluster_start "$old" || return 1
+  q "$old" "CREATE EXTENSION pg_vitals; SELECT 1 AS before_upgrade" >/dev/null || return 1
+  cluster_stop "$old"
+  cluster_init "$to" "$new" >/dev/null && cluster_conf "$new" "shared_preload_libraries = 'pg_vitals'" || return 1
+  if ! (cd "$BUILD/$new" && as_postgres "$(bindir_for "$to")/pg_upgrade" -b "$(bindir_for "$from")" \
+      -B "$(bindir_for "$to")" -d "$BUILD/$old/data" -D "$BUILD/$new/data" -U postgres) >"$BUILD/$new/pg_upgrade.log" 2>&1; then
+    tail -20 "$BUILD/$new/pg_upgrade.log"; return 1
+  fi
+  cluster_start "$new" || return 1
+  local cols="SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute WHERE attrelid = '%s'::regclass AND attnum > 0"
+  local before after pgss
+  before=$(q "$new" "$(printf "$cols" vitals.pg_stat_statements)")
+  expect_eq "after pg_upgrade: the drop-in reads, in $from's shape" \
+    "$(q "$new" "SELECT count(*) >= 0 FROM vitals.pg_stat_statements")/$([[ $before == *,blk_read_time,* ]] && echo old)" "t/old" || rc=1
+  expect_eq "vitals.reshape_pg_stat_statements()" "$(q "$new" "SELECT vitals.reshape_pg_stat_statements()")" \
+    "$(q "$new" "SELECT default_version FROM pg_available_extensions WHERE name = 'pg_stat_statements'")" || rc=1
+  q "$new" "CREATE EXTENSION pg_stat_statements" >/dev/null || rc=1
+  after=$(q "$new" "$(printf "$cols" vitals.pg_stat_statements)")
+  pgss=$(q "$new" "$(printf "$cols" public.pg_stat_statements)")
+  expect_eq "the drop-in's columns after reshaping, as pg_stat_statements' on $to" "$after" "$pgss" || rc=1
+  local members="SELECT string_agg(pg_describe_object(classid, objid, objsubid), ', ' ORDER BY pg_describe_object(classid, objid, objsubid)) FROM pg_depend
+    WHERE refobjid = (SELECT oid FROM pg_extension WHERE extname = 'pg_vitals') AND deptype = 'e'"
+  after=$(q "$new" "$members")
+  q "$new" "DROP EXTENSION pg_vitals; CREATE EXTENSION pg_vitals" >/dev/null || rc=1
+  expect_eq "pg_vitals' members after reshaping, as a fresh install's" "$after" "$(q "$new" "$members")" || rc=1
+  cluster_stop "$new"
   return $rc
 }
 
@@ -351,6 +401,10 @@ for v in "${versions[@]}"; do
   cluster_stop "$name"
   check "pg$v: startup warnings (bad pg_vitals.max)" startup_warnings "$v"
   check "pg$v: agreement with pg_stat_statements listed after pg_vitals" reversed_load_order "$v"
+  check "pg$v: pg_stat_statements' readers read pg_vitals alone (search_path)" drop_in_alone "$v"
+  if [[ $v == 17 && " ${versions[*]} " == *" 16 "* ]]; then
+    check "pg_upgrade 16 -> 17: the drop-in keeps 16's shape, then takes 17's" upgrade_shape 16 17
+  fi
   [[ " $LONG_MAJORS " == *" $v "* ]] || continue
 
   # The fault suite, on a server of its own that logs crashes and restarts.

@@ -81,13 +81,13 @@ SELECT vitals.reset();
 
 -- Reset can be granted, like pg_stat_statements_reset.
 \c - postgres
-GRANT EXECUTE ON FUNCTION vitals.reset(oid, oid, bigint) TO regress_vitals_bob;
+GRANT EXECUTE ON FUNCTION vitals.reset(oid, oid, bigint, boolean) TO regress_vitals_bob;
 \c - regress_vitals_bob
 SELECT vitals.reset(0, 0, :secret_qid) IS NOT NULL AS bob_reset;
 \c - postgres
 SELECT count(*) AS left_after_bobs_reset FROM vitals.statements WHERE queryid = :secret_qid;
 
-REVOKE EXECUTE ON FUNCTION vitals.reset(oid, oid, bigint) FROM regress_vitals_bob;
+REVOKE EXECUTE ON FUNCTION vitals.reset(oid, oid, bigint, boolean) FROM regress_vitals_bob;
 DROP TABLE priv_sorted;
 DROP FUNCTION explain_history(text);
 DROP ROLE regress_vitals_alice;

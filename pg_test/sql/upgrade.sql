@@ -1,4 +1,4 @@
--- ALTER EXTENSION pg_vitals UPDATE from 0.1.0, through 0.2.0 and 0.3.0 to 0.4.0, gives exactly what a fresh
+-- ALTER EXTENSION pg_vitals UPDATE from 0.1.0, through 0.2.0, 0.3.0 and 0.4.0 to 0.5.0, gives exactly what a fresh
 -- install gives.
 SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS pg_vitals;

@@ -38,9 +38,11 @@ fn push_counters(row: &mut Row, c: &Counters) {
     ] {
         row.i64(v);
     }
+    // blk_read_time and blk_write_time count shared and local blocks, as on PostgreSQL 15
+    // and 16 (from 17 the two are kept apart, and shown apart at the end).
     for v in [
-        r.blk_read_time,
-        r.blk_write_time,
+        r.blk_read_time + c.local_blk_read_time,
+        r.blk_write_time + c.local_blk_write_time,
         r.temp_blk_read_time,
         r.temp_blk_write_time,
     ] {
@@ -57,11 +59,8 @@ fn push_counters(row: &mut Row, c: &Counters) {
     row.f64(c.jit_optimization_time);
     row.i64(c.jit_emission_count);
     row.f64(c.jit_emission_time);
-    let exec = Kind::Exec as usize;
-    for p in c
-        .exec_histogram
-        .quantiles(PERCENTILES, c.min_time[exec], c.max_time[exec])
-    {
+    let (low, high) = c.exec_bounds();
+    for p in c.exec_histogram.quantiles(PERCENTILES, low, high) {
         row.push(p.and_then(|v| v.into_datum()));
     }
     row.i64(c.errors);
@@ -75,6 +74,38 @@ fn push_counters(row: &mut Row, c: &Counters) {
         row.push(None);
     }
     row.timestamptz(c.last_error_at);
+    push_later_counters(row, c);
+}
+
+/// What each major can measure of the columns pg_stat_statements added after 1.10; the
+/// others read NULL.
+const SPLIT_BLOCK_TIMES: bool = cfg!(any(feature = "pg17", feature = "pg18"));
+const JIT_DEFORM: bool = cfg!(any(feature = "pg17", feature = "pg18"));
+const WAL_BUFFERS_FULL: bool = cfg!(feature = "pg18");
+const PARALLEL_WORKERS: bool = cfg!(feature = "pg18");
+
+/// The columns after `last_error_at`: pg_stat_statements 1.11 to 1.13's additions.
+fn push_later_counters(row: &mut Row, c: &Counters) {
+    let r = &c.resources;
+    let f64_if = |row: &mut Row, measured: bool, v: f64| {
+        row.push(measured.then(|| v.into_datum()).flatten())
+    };
+    let i64_if = |row: &mut Row, measured: bool, v: i64| {
+        row.push(measured.then(|| v.into_datum()).flatten())
+    };
+    f64_if(row, SPLIT_BLOCK_TIMES, r.blk_read_time);
+    f64_if(row, SPLIT_BLOCK_TIMES, r.blk_write_time);
+    f64_if(row, SPLIT_BLOCK_TIMES, c.local_blk_read_time);
+    f64_if(row, SPLIT_BLOCK_TIMES, c.local_blk_write_time);
+    i64_if(row, JIT_DEFORM, c.jit_deform_count);
+    f64_if(row, JIT_DEFORM, c.jit_deform_time);
+    i64_if(row, WAL_BUFFERS_FULL, c.wal_buffers_full);
+    i64_if(row, PARALLEL_WORKERS, c.parallel_workers_to_launch);
+    i64_if(row, PARALLEL_WORKERS, c.parallel_workers_launched);
+    row.i64(c.generic_plan_calls);
+    row.i64(c.custom_plan_calls);
+    row.timestamptz(c.stats_since);
+    row.timestamptz(c.minmax_stats_since);
 }
 
 /// p50, p90, p95, p99 and p99.9 of the execution time, the view's last columns.
@@ -118,7 +149,7 @@ pub unsafe extern "C-unwind" fn vitals_statements(fcinfo: FunctionCallInfo) -> D
     })
     .unwrap_or_default();
     for s in &snapshot {
-        let mut row = Row::with_capacity(52);
+        let mut row = Row::with_capacity(65);
         row.push(Some(Datum::from(s.key.userid)));
         row.push(Some(Datum::from(s.key.dbid)));
         row.push(Some(Datum::from(s.key.toplevel())));
@@ -290,14 +321,18 @@ unsafe fn reset_filter(fcinfo: FunctionCallInfo) -> (u32, u32, i64) {
     (userid.into(), dbid.into(), queryid)
 }
 
-/// `vitals.reset(userid, dbid, queryid)`: removes matching entries (0 matches any).
+/// `vitals.reset(userid, dbid, queryid, minmax_only)`: removes matching entries (0 matches
+/// any), or with `minmax_only` restarts their min and max times. The 0.4 signature, without
+/// `minmax_only`, still calls it until the extension is updated.
 #[no_mangle]
 #[pgrx::pg_guard]
 pub unsafe extern "C-unwind" fn vitals_reset(fcinfo: FunctionCallInfo) -> Datum {
     require_store();
-    let (userid, dbid, queryid) = reset_filter(fcinfo);
+    let filter = reset_filter(fcinfo);
+    let minmax_only =
+        (*fcinfo).nargs > 3 && required::<bool>(fcinfo, 3, "minmax_only", "Pass true or false.");
     let now = pg_sys::GetCurrentTimestamp();
-    store::with_exclusive(|t, g| t.reset(userid, dbid, queryid, now, g));
+    store::with_exclusive(|t, g| t.reset(filter, minmax_only, now, g));
     Datum::from(now)
 }
 
@@ -310,7 +345,19 @@ finfo_v1!(pg_finfo_vitals_reset_plans);
 #[pgrx::pg_guard]
 pub unsafe extern "C-unwind" fn vitals_reset_plans(fcinfo: FunctionCallInfo) -> Datum {
     require_store();
-    let (userid, dbid, queryid) = reset_filter(fcinfo);
-    let n = store::with_exclusive(|t, g| t.reset_plans(userid, dbid, queryid, g)).unwrap_or(0);
+    let filter = reset_filter(fcinfo);
+    let n =
+        store::with_exclusive(|t, g| t.reset_plans(filter.0, filter.1, filter.2, g)).unwrap_or(0);
     Datum::from(n as i64)
+}
+
+finfo_v1!(pg_finfo_vitals_creating_extension);
+
+/// `vitals._creating_extension()`: whether an extension script is running (CREATE or ALTER
+/// EXTENSION), so that `vitals.reshape_pg_stat_statements()` knows whether the objects it
+/// creates join pg_vitals by themselves or must be added.
+#[no_mangle]
+#[pgrx::pg_guard]
+pub unsafe extern "C-unwind" fn vitals_creating_extension(_fcinfo: FunctionCallInfo) -> Datum {
+    Datum::from(pg_sys::creating_extension)
 }

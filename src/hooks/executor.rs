@@ -5,9 +5,9 @@
 //! ExecutorEnd records the execution (before chaining, while the executor state exists).
 //! Plan capture hooks in at both ends (see [`plan`]).
 
-use super::plan;
 use super::record::{self, Statement};
 use super::{chain, enabled, nesting_level, run_nested_or, shielded, NESTING, NOT_RECORDED};
+use super::{plan, plan_cache};
 use crate::pg_raw;
 use pgrx::pg_sys::{self, QueryDesc};
 use std::ffi::c_int;
@@ -21,6 +21,9 @@ pub(super) unsafe extern "C-unwind" fn executor_start(query_desc: *mut QueryDesc
         plan::sample(qd, eflags, nesting_level());
     }
     chain::executor_start(query_desc, eflags);
+    if tracked {
+        plan_cache::started(query_desc);
+    }
     if tracked && qd.totaltime.is_null() {
         // Allocate in the per-query context so it goes away at ExecutorEnd.
         let old = pg_sys::CurrentMemoryContext;
@@ -79,7 +82,7 @@ pub(super) unsafe extern "C-unwind" fn executor_end(query_desc: *mut QueryDesc) 
         // Make sure the totals are final (several hook levels may do this; that is fine).
         pg_raw::InstrEndLoop(qd.totaltime);
         shielded(NOT_RECORDED, (), || {
-            let (stmt, time_ms) = record_execution(qd, query_id);
+            let (stmt, time_ms) = record_execution(query_desc, query_id);
             if plan::is_candidate(qd, time_ms) {
                 plan::capture(query_desc, &stmt, nesting_level() == 0, time_ms);
             }
@@ -95,6 +98,7 @@ fn failed(query_desc: *mut QueryDesc, userid: u32) {
     shielded(NOT_RECORDED, (), || {
         // SAFETY: the query descriptor is intact until the abort cleans up after the error.
         let qd = unsafe { &*query_desc };
+        plan_cache::ended(query_desc);
         let query_id = unsafe { super::query_id((*qd.plannedstmt).queryId) };
         if query_id == 0
             || qd.totaltime.is_null()
@@ -120,9 +124,10 @@ fn failed(query_desc: *mut QueryDesc, userid: u32) {
 }
 
 /// Records a completed execution; returns the statement and its execution time (ms).
-fn record_execution(qd: &QueryDesc, query_id: i64) -> (Statement, f64) {
+fn record_execution(query_desc: *mut QueryDesc, query_id: i64) -> (Statement, f64) {
     // SAFETY: ExecutorEnd has not run yet: plannedstmt, estate and totaltime are valid.
     unsafe {
+        let qd = &*query_desc;
         let estate = &*qd.estate;
         let instr = &*qd.totaltime;
         #[cfg(feature = "pg15")]
@@ -130,7 +135,13 @@ fn record_execution(qd: &QueryDesc, query_id: i64) -> (Statement, f64) {
         #[cfg(not(feature = "pg15"))]
         let rows = estate.es_total_processed;
         let jit = estate.es_jit.as_ref().map(|j| &j.instr);
-        let usage = record::usage(rows, &instr.bufusage, &instr.walusage, jit);
+        let mut usage = record::usage(rows, &instr.bufusage, &instr.walusage, jit);
+        usage.plan_cache = plan_cache::ended(query_desc);
+        #[cfg(feature = "pg18")]
+        {
+            usage.parallel_workers_to_launch = estate.es_parallel_workers_to_launch as i64;
+            usage.parallel_workers_launched = estate.es_parallel_workers_launched as i64;
+        }
         let stmt = statement(qd, query_id);
         let time_ms = instr.total * 1000.0;
         record::record(&stmt, nesting_level() == 0, Kind::Exec, time_ms, &usage);

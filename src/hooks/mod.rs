@@ -38,6 +38,7 @@ mod explain;
 mod guard;
 mod jumble;
 mod plan;
+mod plan_cache;
 mod plan_tree;
 mod planner;
 mod record;

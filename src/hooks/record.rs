@@ -234,15 +234,22 @@ pub(super) fn usage(
     w: &pg_sys::WalUsage,
     jit: Option<&pg_sys::JitInstrumentation>,
 ) -> Usage {
-    #[cfg(any(feature = "pg15", feature = "pg16"))]
-    let (read_time, write_time) = (ms(&b.blk_read_time), ms(&b.blk_write_time));
     // PostgreSQL 17 split block I/O time into shared and local; before it,
-    // blk_read_time / blk_write_time counted both.
+    // blk_read_time / blk_write_time counted both and local reads no time of their own.
+    #[cfg(any(feature = "pg15", feature = "pg16"))]
+    let (read_time, write_time, local_read_time, local_write_time) =
+        (ms(&b.blk_read_time), ms(&b.blk_write_time), 0.0, 0.0);
     #[cfg(any(feature = "pg17", feature = "pg18"))]
-    let (read_time, write_time) = (
-        ms(&b.shared_blk_read_time) + ms(&b.local_blk_read_time),
-        ms(&b.shared_blk_write_time) + ms(&b.local_blk_write_time),
+    let (read_time, write_time, local_read_time, local_write_time) = (
+        ms(&b.shared_blk_read_time),
+        ms(&b.shared_blk_write_time),
+        ms(&b.local_blk_read_time),
+        ms(&b.local_blk_write_time),
     );
+    #[cfg(feature = "pg18")]
+    let wal_buffers_full = w.wal_buffers_full;
+    #[cfg(not(feature = "pg18"))]
+    let wal_buffers_full = 0;
     Usage {
         rows,
         resources: Resources {
@@ -270,7 +277,15 @@ pub(super) fn usage(
             inlining_time: ms(&j.inlining_counter),
             optimization_time: ms(&j.optimization_counter),
             emission_time: ms(&j.emission_counter),
+            #[cfg(any(feature = "pg17", feature = "pg18"))]
+            deform_time: ms(&j.deform_counter),
+            #[cfg(not(any(feature = "pg17", feature = "pg18")))]
+            deform_time: 0.0,
         }),
+        local_blk_read_time: local_read_time,
+        local_blk_write_time: local_write_time,
+        wal_buffers_full,
+        ..Usage::default()
     }
 }
 

@@ -66,8 +66,8 @@ mod tests {
 
     #[test]
     fn sums_entries_and_merges_percentiles() {
-        let mut top = Counters::new(1.0);
-        let mut nested = Counters::new(1.0);
+        let mut top = Counters::new(1.0, 0);
+        let mut nested = Counters::new(1.0, 0);
         for _ in 0..90 {
             run(&mut top, 1.0);
         }
@@ -85,9 +85,9 @@ mod tests {
 
     #[test]
     fn nothing_run_is_no_history() {
-        assert_eq!(History::from_counters([&Counters::new(1.0)]), None);
+        assert_eq!(History::from_counters([&Counters::new(1.0, 0)]), None);
         assert_eq!(History::from_counters([]), None);
-        let mut failed = Counters::new(1.0);
+        let mut failed = Counters::new(1.0, 0);
         failed.record_error(1.0, 0, 0);
         let h = History::from_counters([&failed]).unwrap();
         assert_eq!((h.calls, h.errors, h.mean_ms), (0, 1, 0.0));

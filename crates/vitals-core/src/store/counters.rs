@@ -1,8 +1,8 @@
 //! Per-statement counters and their arithmetic (pure Rust).
 //!
-//! The meaning of every field is pg_stat_statements' on PostgreSQL 15 (`Counters` in
-//! pg_stat_statements.c): `calls` counts completed executions, times are milliseconds,
-//! the variance is kept with Welford's method and reported as a population stddev.
+//! The meaning of every field is pg_stat_statements' (`Counters` in pg_stat_statements.c,
+//! 1.10 to 1.13): `calls` counts completed executions, times are milliseconds, the variance
+//! is kept with Welford's method and reported as a population stddev.
 
 use super::histogram::Histogram;
 use bytemuck::{Pod, Zeroable};
@@ -79,6 +79,31 @@ pub struct Usage {
     pub rows: u64,
     pub resources: Resources,
     pub jit: Option<JitUsage>,
+    /// Time reading and writing local (temporary table) blocks, ms; PostgreSQL 17 and later
+    /// time them apart from shared blocks (`resources.blk_*_time` then counts shared only).
+    pub local_blk_read_time: f64,
+    pub local_blk_write_time: f64,
+    /// Times WAL buffers were full and had to be written out (PostgreSQL 18).
+    pub wal_buffers_full: i64,
+    /// Parallel workers the plan asked for and got (PostgreSQL 18).
+    pub parallel_workers_to_launch: i64,
+    pub parallel_workers_launched: i64,
+    /// Where the executed plan came from.
+    pub plan_cache: PlanCache,
+}
+
+/// Whether an execution ran a plan from the plan cache, and which kind: PostgreSQL 19's
+/// `planOrigin`, which pg_stat_statements 1.13 counts as generic_plan_calls and
+/// custom_plan_calls.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PlanCache {
+    /// Planned for this execution alone, not through the plan cache (or not known).
+    #[default]
+    None,
+    /// The plan cache's generic plan, made once and reused.
+    Generic,
+    /// A plan the plan cache made for this execution's parameter values.
+    Custom,
 }
 
 /// JIT work of one execution (milliseconds).
@@ -89,6 +114,8 @@ pub struct JitUsage {
     pub inlining_time: f64,
     pub optimization_time: f64,
     pub emission_time: f64,
+    /// Time generating tuple deforming code (PostgreSQL 17).
+    pub deform_time: f64,
 }
 
 /// PostgreSQL's packed SQLSTATE (MAKE_SQLSTATE: five 6-bit characters) as text.
@@ -138,15 +165,60 @@ pub struct Counters {
     _pad: i32,
     /// Execution times (see `histogram`): the percentiles.
     pub exec_histogram: Histogram,
+    // Format 4 (pg_vitals 0.5) appended what follows: a format-3 file's counters are the
+    // prefix up to here, the rest read as zero.
+    /// When the entry was created, and when its min/max times last restarted (TimestampTz).
+    pub stats_since: i64,
+    pub minmax_stats_since: i64,
+    pub local_blk_read_time: f64,
+    pub local_blk_write_time: f64,
+    pub jit_deform_count: i64,
+    pub jit_deform_time: f64,
+    pub wal_buffers_full: i64,
+    pub parallel_workers_to_launch: i64,
+    pub parallel_workers_launched: i64,
+    /// Executions of a generic or a custom plan from the plan cache (see [`PlanCache`]).
+    pub generic_plan_calls: i64,
+    pub custom_plan_calls: i64,
 }
 
+/// The size of the counters in a format-3 stats file: everything before `stats_since`.
+pub const FORMAT3_COUNTERS_SIZE: usize = std::mem::offset_of!(Counters, stats_since);
+
 impl Counters {
-    /// A new entry's counters. A "sticky" entry (created at parse analysis, before any
-    /// execution) starts at the median usage so that it survives until its first run.
-    pub fn new(initial_usage: f64) -> Self {
+    /// A new entry's counters, created at `now`. A "sticky" entry (created at parse
+    /// analysis, before any execution) starts at the median usage so that it survives until
+    /// its first run.
+    pub fn new(initial_usage: f64, now: i64) -> Self {
         Counters {
             usage: initial_usage,
+            stats_since: now,
+            minmax_stats_since: now,
             ..Zeroable::zeroed()
+        }
+    }
+
+    /// Restarts the min and max times, as `pg_stat_statements_reset(..., minmax_only =>
+    /// true)`: both read 0 until the next planning or execution sets them.
+    pub fn reset_minmax(&mut self, now: i64) {
+        self.min_time = [0.0; 2];
+        self.max_time = [0.0; 2];
+        self.minmax_stats_since = now;
+    }
+
+    /// Whether the min/max of `kind` were restarted and nothing has run since.
+    fn minmax_restarted(&self, k: usize) -> bool {
+        self.min_time[k] == 0.0 && self.max_time[k] == 0.0
+    }
+
+    /// The bounds execution-time percentiles are clamped to: the min and max, unless they
+    /// were restarted and read 0 (then none).
+    pub fn exec_bounds(&self) -> (f64, f64) {
+        let k = Kind::Exec as usize;
+        if self.minmax_restarted(k) {
+            (0.0, f64::INFINITY)
+        } else {
+            (self.min_time[k], self.max_time[k])
         }
     }
 
@@ -187,7 +259,11 @@ impl Counters {
             let old_mean = self.mean_time[k];
             self.mean_time[k] += (time_ms - old_mean) / self.calls[k] as f64;
             self.sum_var_time[k] += (time_ms - old_mean) * (time_ms - self.mean_time[k]);
-            if self.min_time[k] > time_ms {
+            // 0 and 0: restarted by a min/max reset (pg_stat_statements 1.11's rule).
+            if self.minmax_restarted(k) {
+                self.min_time[k] = time_ms;
+                self.max_time[k] = time_ms;
+            } else if self.min_time[k] > time_ms {
                 self.min_time[k] = time_ms;
             }
             if self.max_time[k] < time_ms {
@@ -196,6 +272,16 @@ impl Counters {
         }
         self.rows += u.rows as i64;
         self.resources.add(&u.resources);
+        self.local_blk_read_time += u.local_blk_read_time;
+        self.local_blk_write_time += u.local_blk_write_time;
+        self.wal_buffers_full += u.wal_buffers_full;
+        self.parallel_workers_to_launch += u.parallel_workers_to_launch;
+        self.parallel_workers_launched += u.parallel_workers_launched;
+        match u.plan_cache {
+            PlanCache::None => {}
+            PlanCache::Generic => self.generic_plan_calls += 1,
+            PlanCache::Custom => self.custom_plan_calls += 1,
+        }
         self.usage += USAGE_EXEC;
         if let Some(j) = &u.jit {
             self.jit_functions += j.functions;
@@ -212,6 +298,10 @@ impl Counters {
                 self.jit_emission_count += 1;
             }
             self.jit_emission_time += j.emission_time;
+            if j.deform_time != 0.0 {
+                self.jit_deform_count += 1;
+            }
+            self.jit_deform_time += j.deform_time;
         }
     }
 
@@ -243,6 +333,15 @@ impl Counters {
             ("jit_optimization_count", self.jit_optimization_count),
             ("jit_emission_count", self.jit_emission_count),
             ("errors", self.errors),
+            ("jit_deform_count", self.jit_deform_count),
+            ("wal_buffers_full", self.wal_buffers_full),
+            (
+                "parallel_workers_to_launch",
+                self.parallel_workers_to_launch,
+            ),
+            ("parallel_workers_launched", self.parallel_workers_launched),
+            ("generic_plan_calls", self.generic_plan_calls),
+            ("custom_plan_calls", self.custom_plan_calls),
         ];
         if let Some((name, _)) = counts.iter().find(|(_, v)| !count(*v)) {
             return Err(name);
@@ -269,6 +368,9 @@ impl Counters {
             ("jit_optimization_time", self.jit_optimization_time),
             ("jit_emission_time", self.jit_emission_time),
             ("error_time", self.error_time),
+            ("local_blk_read_time", self.local_blk_read_time),
+            ("local_blk_write_time", self.local_blk_write_time),
+            ("jit_deform_time", self.jit_deform_time),
         ];
         if let Some((name, _)) = times.iter().find(|(_, v)| !time(*v)) {
             return Err(name);
@@ -284,8 +386,16 @@ impl Counters {
         if !(0..1 << 30).contains(&self.last_sqlstate) || self._pad != 0 {
             return Err("last_sqlstate");
         }
-        if !super::table::valid_timestamp(self.last_error_at) {
-            return Err("last_error_at");
+        let stamps = [
+            ("last_error_at", self.last_error_at),
+            ("stats_since", self.stats_since),
+            ("minmax_stats_since", self.minmax_stats_since),
+        ];
+        if let Some((name, _)) = stamps
+            .iter()
+            .find(|(_, v)| !super::table::valid_timestamp(*v))
+        {
+            return Err(name);
         }
         self.exec_histogram.check()
     }
@@ -319,7 +429,7 @@ mod tests {
     #[test]
     fn min_max_mean_stddev_match_direct_computation() {
         let samples = [3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0];
-        let mut c = Counters::new(USAGE_INIT);
+        let mut c = Counters::new(USAGE_INIT, 0);
         for s in samples {
             exec(&mut c, s);
         }
@@ -338,7 +448,7 @@ mod tests {
 
     #[test]
     fn single_call_has_zero_stddev() {
-        let mut c = Counters::new(USAGE_INIT);
+        let mut c = Counters::new(USAGE_INIT, 0);
         exec(&mut c, 7.5);
         assert_eq!(c.stddev(Kind::Exec), 0.0);
         assert_eq!(c.min_time[1], 7.5);
@@ -347,7 +457,7 @@ mod tests {
 
     #[test]
     fn sticky_until_first_call_then_usage_restarts() {
-        let mut c = Counters::new(ASSUMED_MEDIAN_INIT);
+        let mut c = Counters::new(ASSUMED_MEDIAN_INIT, 0);
         assert!(c.is_sticky());
         c.record(Kind::Plan, 0.5, &Usage::default());
         assert!(!c.is_sticky());
@@ -356,13 +466,14 @@ mod tests {
 
     #[test]
     fn jit_counts_only_nonzero_phases() {
-        let mut c = Counters::new(USAGE_INIT);
+        let mut c = Counters::new(USAGE_INIT, 0);
         let jit = JitUsage {
             functions: 3,
             generation_time: 1.0,
             inlining_time: 0.0,
             optimization_time: 2.0,
             emission_time: 0.5,
+            deform_time: 0.0,
         };
         c.record(
             Kind::Exec,
@@ -380,7 +491,7 @@ mod tests {
 
     #[test]
     fn block_and_wal_counters_accumulate() {
-        let mut c = Counters::new(USAGE_INIT);
+        let mut c = Counters::new(USAGE_INIT, 0);
         let resources = Resources {
             shared_blks_hit: 10,
             temp_blks_written: 2,
@@ -404,7 +515,7 @@ mod tests {
 
     #[test]
     fn executions_feed_the_histogram_and_planning_does_not() {
-        let mut c = Counters::new(USAGE_INIT);
+        let mut c = Counters::new(USAGE_INIT, 0);
         c.record(Kind::Plan, 5.0, &Usage::default());
         c.record(Kind::Exec, 2.0, &Usage::default());
         assert_eq!(c.exec_histogram.total(), 1);
@@ -412,7 +523,7 @@ mod tests {
 
     #[test]
     fn errors_are_counted_apart_from_calls() {
-        let mut c = Counters::new(ASSUMED_MEDIAN_INIT);
+        let mut c = Counters::new(ASSUMED_MEDIAN_INIT, 0);
         c.record_error(2.5, sqlstate_code("22012"), 100);
         c.record_error(1.0, sqlstate_code("57014"), 200);
         assert!(!c.is_sticky(), "a statement that only failed is shown");
@@ -431,6 +542,73 @@ mod tests {
         ] {
             assert_eq!(sqlstate_text(sqlstate_code(s)), s);
         }
+    }
+
+    #[test]
+    fn later_pg_stat_statements_counters_accumulate() {
+        let mut c = Counters::new(USAGE_INIT, 42);
+        assert_eq!((c.stats_since, c.minmax_stats_since), (42, 42));
+        let jit = JitUsage {
+            deform_time: 0.25,
+            ..Default::default()
+        };
+        let u = Usage {
+            jit: Some(jit),
+            local_blk_read_time: 1.5,
+            local_blk_write_time: 0.5,
+            wal_buffers_full: 2,
+            parallel_workers_to_launch: 4,
+            parallel_workers_launched: 3,
+            plan_cache: PlanCache::Generic,
+            ..Default::default()
+        };
+        c.record(Kind::Exec, 1.0, &u);
+        c.record(
+            Kind::Exec,
+            1.0,
+            &Usage {
+                plan_cache: PlanCache::Custom,
+                ..u
+            },
+        );
+        c.record(Kind::Exec, 1.0, &Usage::default());
+        assert_eq!((c.jit_deform_count, c.jit_deform_time), (2, 0.5));
+        assert_eq!((c.local_blk_read_time, c.local_blk_write_time), (3.0, 1.0));
+        assert_eq!(c.wal_buffers_full, 4);
+        assert_eq!(
+            (c.parallel_workers_to_launch, c.parallel_workers_launched),
+            (8, 6)
+        );
+        assert_eq!(
+            (c.generic_plan_calls, c.custom_plan_calls, c.calls[1]),
+            (1, 1, 3)
+        );
+        assert!(c.check().is_ok());
+    }
+
+    #[test]
+    fn percentile_bounds_ignore_a_restarted_min_max() {
+        let mut c = Counters::new(USAGE_INIT, 0);
+        exec(&mut c, 2.0);
+        exec(&mut c, 8.0);
+        assert_eq!(c.exec_bounds(), (2.0, 8.0));
+        c.reset_minmax(5);
+        assert_eq!(c.exec_bounds(), (0.0, f64::INFINITY));
+        let [p50] = c.exec_histogram.quantiles([0.5], 0.0, f64::INFINITY);
+        assert!(
+            p50.unwrap() > 1.0,
+            "the histogram still holds both executions"
+        );
+        exec(&mut c, 5.0);
+        assert_eq!(c.exec_bounds(), (5.0, 5.0));
+    }
+
+    #[test]
+    fn format3_counters_are_the_prefix_before_stats_since() {
+        assert_eq!(
+            FORMAT3_COUNTERS_SIZE,
+            std::mem::size_of::<Counters>() - 11 * 8
+        );
     }
 
     #[test]

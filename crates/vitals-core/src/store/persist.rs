@@ -5,8 +5,10 @@
 //! n x (`key 24 B | encoding i32 | text_len u32 | counters | text bytes | plan_len u32 |
 //! plan info | plan text`) `| global stats | checksum u64` (FNV-1a over everything before it).
 //!
-//! Format 2 (pg_vitals 0.2, no plans, shorter global stats) is still read, so that the
-//! restart that loads a new pg_vitals keeps the statistics.
+//! Formats 2 (pg_vitals 0.2: no plans, shorter global stats) and 3 (0.3 and 0.4: counters
+//! without the columns pg_stat_statements added after 1.10) are still read, so that the
+//! restart that loads a new pg_vitals keeps the statistics. Their entries' new counters read
+//! 0, and their `stats_since` is the store's `stats_reset`: counting began no earlier.
 //!
 //! Anything unexpected (another magic, format, PostgreSQL major or counters layout, a short
 //! or long file, a bad checksum) makes [`decode`] return an error; the caller logs a WARNING
@@ -18,12 +20,13 @@
 //! input, and allocates in proportion to the file's size (entries are counted against it
 //! before any is allocated).
 
-use super::counters::{Counters, MAX_COUNT};
+use super::counters::{Counters, FORMAT3_COUNTERS_SIZE, MAX_COUNT};
 use super::table::{valid_timestamp, GlobalStats, Key, PlanInfo, NO_PLAN, NO_TEXT};
 
 const MAGIC: u32 = 0x5356_4750; // "PGVS"
-/// 2: counters carry the execution-time histogram; 3: captured plans, `plans_dropped`.
-const FORMAT: u32 = 3;
+/// 2: counters carry the execution-time histogram; 3: captured plans, `plans_dropped`;
+/// 4: counters end with pg_stat_statements 1.11 to 1.13's (`stats_since` onwards).
+const FORMAT: u32 = 4;
 /// Size of the global stats in format 2 (before `plans_dropped`).
 const FORMAT2_STATS_SIZE: usize = 40;
 
@@ -117,6 +120,12 @@ impl<'a> Reader<'a> {
             self.take(std::mem::size_of::<T>())?,
         ))
     }
+    /// Counters written `size` bytes long: an older format's prefix, the rest zero.
+    fn counters(&mut self, size: usize) -> Result<Counters, String> {
+        let mut c: Counters = bytemuck::Zeroable::zeroed();
+        bytemuck::bytes_of_mut(&mut c)[..size].copy_from_slice(self.take(size)?);
+        Ok(c)
+    }
 }
 
 pub fn decode(pg_major: u32, buf: &[u8]) -> Result<Dump, String> {
@@ -129,16 +138,20 @@ pub fn decode(pg_major: u32, buf: &[u8]) -> Result<Dump, String> {
         return Err("not a pg_vitals stats file".into());
     }
     let format = r.u32()?;
-    if format != FORMAT && format != 2 {
+    if !(2..=FORMAT).contains(&format) {
         return Err(format!("unsupported stats file format {format}"));
     }
+    let counters_size = match format {
+        FORMAT => std::mem::size_of::<Counters>(),
+        _ => FORMAT3_COUNTERS_SIZE,
+    };
     let major = r.u32()?;
     if major != pg_major {
         return Err(format!(
             "stats file is from PostgreSQL {major}, server is {pg_major}"
         ));
     }
-    if r.u32()? as usize != std::mem::size_of::<Counters>() {
+    if r.u32()? as usize != counters_size {
         return Err("stats file has another counters layout".into());
     }
     if u64::from_le_bytes(sum.try_into().unwrap()) != fnv1a(body) {
@@ -147,7 +160,7 @@ pub fn decode(pg_major: u32, buf: &[u8]) -> Result<Dump, String> {
     let n = r.u64()?;
     // Each entry takes at least its key, encoding, text length and counters: a count the
     // file cannot hold is damage, and the entries are not allocated before it is refused.
-    if n > (body.len() / (32 + std::mem::size_of::<Counters>())) as u64 {
+    if n > (body.len() / (32 + counters_size)) as u64 {
         return Err("entry count exceeds file size".into());
     }
     let mut entries = Vec::with_capacity(n as usize);
@@ -155,7 +168,7 @@ pub fn decode(pg_major: u32, buf: &[u8]) -> Result<Dump, String> {
         let key: Key = r.pod()?;
         let encoding = r.u32()? as i32;
         let len = r.u32()?;
-        let counters: Counters = r.pod()?;
+        let counters = r.counters(counters_size)?;
         let text = if len == NO_TEXT {
             None
         } else {
@@ -194,6 +207,12 @@ pub fn decode(pg_major: u32, buf: &[u8]) -> Result<Dump, String> {
     };
     if r.pos != body.len() {
         return Err("trailing bytes in stats file".into());
+    }
+    if format < FORMAT {
+        for e in &mut entries {
+            e.counters.stats_since = stats.stats_reset;
+            e.counters.minmax_stats_since = stats.stats_reset;
+        }
     }
     let counts = [
         stats.dealloc,
@@ -248,7 +267,7 @@ mod tests {
     use crate::store::counters::{Kind, Usage};
 
     fn sample() -> Dump {
-        let mut c = Counters::new(1.0);
+        let mut c = Counters::new(1.0, 0);
         c.record(
             Kind::Exec,
             2.5,
@@ -292,10 +311,11 @@ mod tests {
         assert_eq!(decode(15, &encode(15, &d)).unwrap(), d);
     }
 
-    /// A file as pg_vitals 0.2 wrote it: no plan fields, global stats without `plans_dropped`.
+    /// A file as pg_vitals 0.2 wrote it: no plan fields, global stats without `plans_dropped`,
+    /// format-3 counters.
     fn format2(d: &Dump) -> Vec<u8> {
         let mut out = Vec::new();
-        for v in [MAGIC, 2, 15, std::mem::size_of::<Counters>() as u32] {
+        for v in [MAGIC, 2, 15, FORMAT3_COUNTERS_SIZE as u32] {
             out.extend_from_slice(&v.to_le_bytes());
         }
         out.extend_from_slice(&(d.entries.len() as u64).to_le_bytes());
@@ -304,13 +324,26 @@ mod tests {
             out.extend_from_slice(&e.encoding.to_le_bytes());
             let len = e.text.as_ref().map_or(NO_TEXT, |t| t.len() as u32);
             out.extend_from_slice(&len.to_le_bytes());
-            out.extend_from_slice(bytemuck::bytes_of(&e.counters));
+            out.extend_from_slice(&bytemuck::bytes_of(&e.counters)[..FORMAT3_COUNTERS_SIZE]);
             out.extend_from_slice(e.text.as_deref().unwrap_or_default());
         }
         out.extend_from_slice(&bytemuck::bytes_of(&d.stats)[..FORMAT2_STATS_SIZE]);
         let sum = fnv1a(&out);
         out.extend_from_slice(&sum.to_le_bytes());
         out
+    }
+
+    /// `d`'s entries as a format-3 file holds them: the counters added by format 4 read 0,
+    /// and counting began at the store's `stats_reset`.
+    fn as_format3(d: &mut Dump) {
+        for e in &mut d.entries {
+            let mut c: Counters = bytemuck::Zeroable::zeroed();
+            bytemuck::bytes_of_mut(&mut c)[..FORMAT3_COUNTERS_SIZE]
+                .copy_from_slice(&bytemuck::bytes_of(&e.counters)[..FORMAT3_COUNTERS_SIZE]);
+            c.stats_since = d.stats.stats_reset;
+            c.minmax_stats_since = d.stats.stats_reset;
+            e.counters = c;
+        }
     }
 
     #[test]
@@ -321,7 +354,48 @@ mod tests {
             e.plan = None;
         }
         d.stats.plans_dropped = 0;
+        as_format3(&mut d);
         assert_eq!(old, d);
+    }
+
+    #[test]
+    fn files_of_pg_vitals_0_4_keep_their_counters_and_plans() {
+        let mut d = sample();
+        d.entries[0].counters.generic_plan_calls = 1;
+        d.entries[0].counters.stats_since = 77;
+        // Format 4 with the counters cut to their format-3 prefix is format 3.
+        let mut file = encode(15, &d);
+        let body_len = file.len() - 8;
+        file.truncate(body_len);
+        let mut out = Vec::new();
+        for v in [MAGIC, 3, 15, FORMAT3_COUNTERS_SIZE as u32] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        let mut at = 16;
+        out.extend_from_slice(&file[at..at + 8]);
+        at += 8;
+        for e in &d.entries {
+            let head = 24 + 8;
+            out.extend_from_slice(&file[at..at + head]);
+            at += head;
+            out.extend_from_slice(&file[at..at + FORMAT3_COUNTERS_SIZE]);
+            at += std::mem::size_of::<Counters>();
+            let rest = e.text.as_ref().map_or(0, |t| t.len())
+                + 4
+                + e.plan
+                    .as_ref()
+                    .map_or(0, |p| std::mem::size_of::<PlanInfo>() + p.text.len());
+            out.extend_from_slice(&file[at..at + rest]);
+            at += rest;
+        }
+        out.extend_from_slice(&file[at..]);
+        let sum = fnv1a(&out);
+        out.extend_from_slice(&sum.to_le_bytes());
+        let old = decode(15, &out).unwrap();
+        as_format3(&mut d);
+        assert_eq!(old, d);
+        assert_eq!(old.entries[0].counters.stats_since, 123);
+        assert!(old.entries[0].plan.is_some());
     }
 
     /// `sample()` with one change to its first entry, encoded with a valid checksum.

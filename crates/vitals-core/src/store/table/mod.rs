@@ -325,7 +325,7 @@ impl Table {
                 plan_len: NO_PLAN,
             };
         }
-        e.counters.reset(Counters::new(usage));
+        e.counters.reset(Counters::new(usage, now));
         let pos = self.probe(key).expect_err("key was absent");
         let mask = self.layout.index_cap - 1;
         let mut at = self.home(Index::Statements, key);
@@ -405,10 +405,32 @@ impl Table {
         true
     }
 
-    /// Removes the entries matching the filter (0 = any), as `pg_stat_statements_reset`.
-    /// When every entry goes, the store-wide statistics restart too. Returns the number removed.
-    pub fn reset(&self, userid: u32, dbid: u32, queryid: i64, now: i64, g: &Exclusive) -> usize {
+    /// Removes the entries matching the filter (0 = any), as `pg_stat_statements_reset`;
+    /// with `minmax_only`, restarts their min and max times instead. When every entry goes
+    /// (or there was none), the store-wide statistics restart too. Returns the number of
+    /// entries removed or restarted.
+    pub fn reset(
+        &self,
+        filter: (u32, u32, i64),
+        minmax_only: bool,
+        now: i64,
+        g: &Exclusive,
+    ) -> usize {
+        let (userid, dbid, queryid) = filter;
         let before = self.state(g).count as usize;
+        if minmax_only {
+            let mut n = 0;
+            for (m, e) in self.entries(g) {
+                if m.key.matches(userid, dbid, queryid) {
+                    e.counters.lock().reset_minmax(now);
+                    n += 1;
+                }
+            }
+            if before == 0 {
+                self.restart_stats(now, g);
+            }
+            return n;
+        }
         let doomed: Vec<Key> = self
             .entries(g)
             .map(|(m, _)| m.key)
@@ -418,16 +440,21 @@ impl Table {
             self.remove(k, g);
         }
         if doomed.len() == before {
-            self.stats().reset(GlobalStats {
-                stats_reset: now,
-                ..Default::default()
-            });
-            let st = self.state_mut(g);
-            st.text_used = 0;
-            st.plan_used = 0;
-            st.text_dead = 0;
-            st.plan_dead = 0;
+            self.restart_stats(now, g);
         }
         doomed.len()
+    }
+
+    /// The store-wide statistics and the arenas start over (every entry is gone).
+    fn restart_stats(&self, now: i64, g: &Exclusive) {
+        self.stats().reset(GlobalStats {
+            stats_reset: now,
+            ..Default::default()
+        });
+        let st = self.state_mut(g);
+        st.text_used = 0;
+        st.plan_used = 0;
+        st.text_dead = 0;
+        st.plan_dead = 0;
     }
 }
