@@ -138,9 +138,9 @@ fn record_execution(query_desc: *mut QueryDesc, query_id: i64) -> (Statement, f6
         let mut usage = record::usage(rows, &instr.bufusage, &instr.walusage, jit);
         usage.plan_cache = plan_cache::ended(query_desc);
         #[cfg(feature = "pg18")]
-        {
-            usage.parallel_workers_to_launch = estate.es_parallel_workers_to_launch as i64;
-            usage.parallel_workers_launched = estate.es_parallel_workers_launched as i64;
+        if let Some(l) = &mut usage.later {
+            l.parallel_workers_to_launch = estate.es_parallel_workers_to_launch as i64;
+            l.parallel_workers_launched = estate.es_parallel_workers_launched as i64;
         }
         let stmt = statement(qd, query_id);
         let time_ms = instr.total * 1000.0;

@@ -10,21 +10,18 @@
 //! counted in neither (PostgreSQL 19 counts them; see docs/reference.md).
 //!
 //! The answer is found at ExecutorStart, while the portal is active, and used at
-//! ExecutorEnd: a few slots remember it by query descriptor, without allocating.
+//! ExecutorEnd: one slot remembers it with the query descriptor, without allocating.
 
 use pgrx::pg_sys::{self, QueryDesc};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use vitals_core::store::counters::PlanCache;
 
-/// Query descriptors started on a cached plan and not ended yet, the low bit set for a
-/// generic plan (descriptors are 8-byte aligned). More than fit (cursors open at once)
-/// overwrite the oldest, which then counts in neither.
-const SLOTS: usize = 4;
-static PENDING: [AtomicUsize; SLOTS] = [const { AtomicUsize::new(0) }; SLOTS];
-static NEXT: AtomicUsize = AtomicUsize::new(0);
-/// Slots in use: ExecutorEnd looks no further when it is 0, which it is unless prepared
-/// statements are in use.
-static IN_USE: AtomicUsize = AtomicUsize::new(0);
+/// The query descriptor last started on a cached plan and not ended yet, the low bit set for
+/// a generic plan (descriptors are 8-byte aligned); 0 when none. One is enough for the
+/// executions that start and end before another starts; a cursor whose loop runs another
+/// cached plan before it ends counts in neither. Backends are single-threaded: the atomic is
+/// only a safe global, read and written with plain loads and stores.
+static PENDING: AtomicUsize = AtomicUsize::new(0);
 const GENERIC: usize = 1;
 
 /// Called at ExecutorStart: remembers whether `qd` runs a cached plan, and which kind.
@@ -33,53 +30,31 @@ const GENERIC: usize = 1;
 /// `qd.plannedstmt` must be valid; called while ExecutorStart runs.
 #[inline]
 pub(super) unsafe fn started(qd: *const QueryDesc) {
-    let key = qd as usize;
-    // A descriptor at the address of one that failed before its end: forget the old one.
-    if IN_USE.load(Ordering::Relaxed) != 0 {
-        take(key);
-    }
     let kind = current(&*qd);
-    if kind == PlanCache::None {
-        return;
-    }
-    let at = NEXT.load(Ordering::Relaxed);
-    NEXT.store((at + 1) % SLOTS, Ordering::Relaxed);
-    let old = PENDING[at].swap(
-        key | if kind == PlanCache::Generic {
+    if kind != PlanCache::None {
+        let generic = if kind == PlanCache::Generic {
             GENERIC
         } else {
             0
-        },
-        Ordering::Relaxed,
-    );
-    if old == 0 {
-        IN_USE.fetch_add(1, Ordering::Relaxed);
+        };
+        PENDING.store(qd as usize | generic, Ordering::Relaxed);
     }
 }
 
-/// Called at ExecutorEnd: what [`started`] found for `qd` (and forgets it).
+/// Called at ExecutorEnd (or when the execution fails): what [`started`] found for `qd`,
+/// forgotten then.
 #[inline]
 pub(super) fn ended(qd: *const QueryDesc) -> PlanCache {
-    if IN_USE.load(Ordering::Relaxed) == 0 {
+    let v = PENDING.load(Ordering::Relaxed);
+    if v == 0 || v & !GENERIC != qd as usize {
         return PlanCache::None;
     }
-    take(qd as usize)
-}
-
-fn take(key: usize) -> PlanCache {
-    for slot in &PENDING {
-        let v = slot.load(Ordering::Relaxed);
-        if v != 0 && v & !GENERIC == key {
-            slot.store(0, Ordering::Relaxed);
-            IN_USE.fetch_sub(1, Ordering::Relaxed);
-            return if v & GENERIC != 0 {
-                PlanCache::Generic
-            } else {
-                PlanCache::Custom
-            };
-        }
+    PENDING.store(0, Ordering::Relaxed);
+    if v & GENERIC != 0 {
+        PlanCache::Generic
+    } else {
+        PlanCache::Custom
     }
-    PlanCache::None
 }
 
 /// The kind of cached plan `qd` runs, if the active portal holds one and runs `qd`'s
@@ -87,6 +62,7 @@ fn take(key: usize) -> PlanCache {
 ///
 /// # Safety
 /// As [`started`].
+#[inline]
 unsafe fn current(qd: &QueryDesc) -> PlanCache {
     let portal = pg_sys::ActivePortal;
     if portal.is_null() || (*portal).cplan.is_null() || !holds((*portal).stmts, qd.plannedstmt) {
@@ -107,6 +83,8 @@ unsafe fn holds(list: *const pg_sys::List, stmt: *const pg_sys::PlannedStmt) -> 
     if list.is_null() {
         return false;
     }
-    let cells = std::slice::from_raw_parts((*list).elements, (*list).length.max(0) as usize);
-    cells.iter().any(|c| std::ptr::eq(c.ptr_value, stmt.cast()))
+    let (cells, n) = ((*list).elements, (*list).length.max(0) as usize);
+    // Nearly always a one-statement list: its first cell decides.
+    std::ptr::eq((*cells).ptr_value, stmt.cast())
+        || (1..n).any(|i| std::ptr::eq((*cells.add(i)).ptr_value, stmt.cast()))
 }

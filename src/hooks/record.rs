@@ -4,7 +4,9 @@ use crate::pg_raw;
 use crate::store;
 use pgrx::pg_sys;
 use std::ffi::c_char;
-use vitals_core::store::counters::{Counters, JitUsage, Kind, Resources, Usage};
+#[cfg(any(feature = "pg17", feature = "pg18"))]
+use vitals_core::store::counters::LaterUsage;
+use vitals_core::store::counters::{Counters, JitUsage, Kind, PlanCache, Resources, Usage};
 use vitals_core::store::table::{Arena, Key, PlanInfo, PLAN_INFO_SIZE};
 
 /// The statement a hook is about: where its text is, its query id, and who runs it.
@@ -235,21 +237,21 @@ pub(super) fn usage(
     jit: Option<&pg_sys::JitInstrumentation>,
 ) -> Usage {
     // PostgreSQL 17 split block I/O time into shared and local; before it,
-    // blk_read_time / blk_write_time counted both and local reads no time of their own.
+    // blk_read_time / blk_write_time counted both.
     #[cfg(any(feature = "pg15", feature = "pg16"))]
-    let (read_time, write_time, local_read_time, local_write_time) =
-        (ms(&b.blk_read_time), ms(&b.blk_write_time), 0.0, 0.0);
+    let (read_time, write_time, later) = (ms(&b.blk_read_time), ms(&b.blk_write_time), None);
     #[cfg(any(feature = "pg17", feature = "pg18"))]
-    let (read_time, write_time, local_read_time, local_write_time) = (
+    let (read_time, write_time, later) = (
         ms(&b.shared_blk_read_time),
         ms(&b.shared_blk_write_time),
-        ms(&b.local_blk_read_time),
-        ms(&b.local_blk_write_time),
+        Some(LaterUsage {
+            local_blk_read_time: ms(&b.local_blk_read_time),
+            local_blk_write_time: ms(&b.local_blk_write_time),
+            #[cfg(feature = "pg18")]
+            wal_buffers_full: w.wal_buffers_full,
+            ..LaterUsage::default()
+        }),
     );
-    #[cfg(feature = "pg18")]
-    let wal_buffers_full = w.wal_buffers_full;
-    #[cfg(not(feature = "pg18"))]
-    let wal_buffers_full = 0;
     Usage {
         rows,
         resources: Resources {
@@ -282,10 +284,8 @@ pub(super) fn usage(
             #[cfg(not(any(feature = "pg17", feature = "pg18")))]
             deform_time: 0.0,
         }),
-        local_blk_read_time: local_read_time,
-        local_blk_write_time: local_write_time,
-        wal_buffers_full,
-        ..Usage::default()
+        later,
+        plan_cache: PlanCache::None,
     }
 }
 

@@ -102,24 +102,6 @@ pub(super) unsafe extern "C-unwind" fn process_utility(
     qc: *mut QueryCompletion,
 ) {
     let parsetree = (*pstmt).utilityStmt;
-    let tracked =
-        crate::store::available() && crate::guc::track_utility() && enabled(nesting_level());
-    let query_id = if tracked {
-        shielded(NOT_RECORDED, 0, || {
-            utility_query_id(&*pstmt, query_string, context)
-        })
-    } else {
-        0
-    };
-    // Copy what we need now: after a ROLLBACK or similar, *pstmt may have been freed. The
-    // user too, for a failure: REFRESH MATERIALIZED VIEW, VACUUM, ANALYZE and CREATE INDEX
-    // run as the table's owner, and an error leaves that user current.
-    let stmt = Statement::starting(
-        query_string,
-        query_id,
-        (*pstmt).stmt_location,
-        (*pstmt).stmt_len,
-    );
     let call = || {
         chain::process_utility(
             pstmt,
@@ -132,7 +114,24 @@ pub(super) unsafe extern "C-unwind" fn process_utility(
             qc,
         )
     };
-    if tracked && recorded_utility(parsetree) {
+    // EXECUTE (every prepared statement's run) is settled first, before any other work.
+    if recorded_utility(parsetree)
+        && crate::store::available()
+        && crate::guc::track_utility()
+        && enabled(nesting_level())
+    {
+        let query_id = shielded(NOT_RECORDED, 0, || {
+            utility_query_id(&*pstmt, query_string, context)
+        });
+        // Copy what we need now: after a ROLLBACK or similar, *pstmt may have been freed. The
+        // user too, for a failure: REFRESH MATERIALIZED VIEW, VACUUM, ANALYZE and CREATE
+        // INDEX run as the table's owner, and an error leaves that user current.
+        let stmt = Statement::starting(
+            query_string,
+            query_id,
+            (*pstmt).stmt_location,
+            (*pstmt).stmt_len,
+        );
         let start = UsageStart::now();
         let failed = || {
             shielded(NOT_RECORDED, (), || {

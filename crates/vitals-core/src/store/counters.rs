@@ -79,8 +79,18 @@ pub struct Usage {
     pub rows: u64,
     pub resources: Resources,
     pub jit: Option<JitUsage>,
-    /// Time reading and writing local (temporary table) blocks, ms; PostgreSQL 17 and later
-    /// time them apart from shared blocks (`resources.blk_*_time` then counts shared only).
+    /// What PostgreSQL 17 and 18 measure besides (None on 15 and 16, which measure none of
+    /// it, so that they do not pay for adding zeros).
+    pub later: Option<LaterUsage>,
+    /// Where the executed plan came from.
+    pub plan_cache: PlanCache,
+}
+
+/// Usage that PostgreSQL 17 and later measure (pg_stat_statements 1.11 and 1.12's columns).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LaterUsage {
+    /// Time reading and writing local (temporary table) blocks, ms: PostgreSQL 17 times them
+    /// apart from shared blocks (`resources.blk_*_time` then counts shared only).
     pub local_blk_read_time: f64,
     pub local_blk_write_time: f64,
     /// Times WAL buffers were full and had to be written out (PostgreSQL 18).
@@ -88,8 +98,6 @@ pub struct Usage {
     /// Parallel workers the plan asked for and got (PostgreSQL 18).
     pub parallel_workers_to_launch: i64,
     pub parallel_workers_launched: i64,
-    /// Where the executed plan came from.
-    pub plan_cache: PlanCache,
 }
 
 /// Whether an execution ran a plan from the plan cache, and which kind: PostgreSQL 19's
@@ -272,11 +280,13 @@ impl Counters {
         }
         self.rows += u.rows as i64;
         self.resources.add(&u.resources);
-        self.local_blk_read_time += u.local_blk_read_time;
-        self.local_blk_write_time += u.local_blk_write_time;
-        self.wal_buffers_full += u.wal_buffers_full;
-        self.parallel_workers_to_launch += u.parallel_workers_to_launch;
-        self.parallel_workers_launched += u.parallel_workers_launched;
+        if let Some(l) = &u.later {
+            self.local_blk_read_time += l.local_blk_read_time;
+            self.local_blk_write_time += l.local_blk_write_time;
+            self.wal_buffers_full += l.wal_buffers_full;
+            self.parallel_workers_to_launch += l.parallel_workers_to_launch;
+            self.parallel_workers_launched += l.parallel_workers_launched;
+        }
         match u.plan_cache {
             PlanCache::None => {}
             PlanCache::Generic => self.generic_plan_calls += 1,
@@ -554,11 +564,13 @@ mod tests {
         };
         let u = Usage {
             jit: Some(jit),
-            local_blk_read_time: 1.5,
-            local_blk_write_time: 0.5,
-            wal_buffers_full: 2,
-            parallel_workers_to_launch: 4,
-            parallel_workers_launched: 3,
+            later: Some(LaterUsage {
+                local_blk_read_time: 1.5,
+                local_blk_write_time: 0.5,
+                wal_buffers_full: 2,
+                parallel_workers_to_launch: 4,
+                parallel_workers_launched: 3,
+            }),
             plan_cache: PlanCache::Generic,
             ..Default::default()
         };
