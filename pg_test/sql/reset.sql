@@ -19,7 +19,7 @@ SELECT count(*) AS left_for_user FROM vitals.statements WHERE userid = (SELECT o
 -- vitals.info describes the store.
 SELECT entries >= 1 AS has_entries, max, dealloc >= 0 AS dealloc_counted,
        stats_reset IS NOT NULL AS reset_known, shmem_bytes > max * entry_bytes AS shmem_holds_entries,
-       entry_bytes <= 1152 AS entry_within_budget, text_bytes_used <= text_bytes_allocated AS texts_fit,
+       entry_bytes <= 1216 AS entry_within_budget, text_bytes_used <= text_bytes_allocated AS texts_fit,
        histogram_bytes_used = entries * (histogram_bytes_allocated / max) AS histogram_per_entry,
        histogram_bytes_allocated / max < entry_bytes AS histogram_inside_entry,
        plan_bytes_used <= plan_bytes_allocated AS plans_fit

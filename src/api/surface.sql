@@ -409,3 +409,75 @@ $reshape$;
 
 REVOKE ALL ON FUNCTION vitals.reshape_pg_stat_statements() FROM PUBLIC;
 SELECT vitals.reshape_pg_stat_statements();
+
+-- Metrics: totals per database, user and command that never go down when the store evicts
+-- an entry (only a reset lowers them), failures by SQLSTATE class, and vitals.metrics(), the
+-- Prometheus text exposition of them with the top statements and the store's health. For
+-- monitoring roles (pg_monitor), as pg_stat_statements' privileges go.
+CREATE FUNCTION vitals._metric_totals(
+    OUT dbid oid,
+    OUT userid oid,
+    OUT command text,
+    OUT calls int8,
+    OUT total_exec_time float8,
+    OUT rows int8,
+    OUT latency int8[]
+)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'vitals_metric_totals'
+LANGUAGE C STRICT VOLATILE;
+
+CREATE FUNCTION vitals._metric_errors(
+    OUT dbid oid,
+    OUT userid oid,
+    OUT command text,
+    OUT sqlstate_class text,
+    OUT errors int8
+)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'vitals_metric_errors'
+LANGUAGE C STRICT VOLATILE;
+
+-- Names for the labels: what the catalogs say, the oid when the object is gone, "(other)"
+-- for the totals beyond what the store keeps apart (dbid and userid 0).
+CREATE FUNCTION vitals._metric_names(dbid oid, userid oid, OUT datname text, OUT usename text)
+RETURNS record LANGUAGE sql STABLE
+AS $$
+SELECT CASE WHEN dbid = 0 THEN '(other)'
+            ELSE coalesce((SELECT d.datname::text FROM pg_catalog.pg_database d WHERE d.oid = dbid),
+                          dbid::text) END,
+       CASE WHEN userid = 0 THEN '(other)'
+            ELSE coalesce((SELECT r.rolname::text FROM pg_catalog.pg_roles r WHERE r.oid = userid),
+                          userid::text) END
+$$;
+
+CREATE VIEW vitals.metrics_totals AS
+SELECT n.datname, n.usename, t.command, t.calls, t.total_exec_time, t.rows
+FROM vitals._metric_totals() t, vitals._metric_names(t.dbid, t.userid) n;
+
+-- The latency histogram, cumulative: executions that took at most `le` seconds (the last
+-- row of each group, le = Infinity, is every completed execution).
+CREATE VIEW vitals.metrics_latency AS
+SELECT n.datname, n.usename, t.command, b.le, b.calls
+FROM vitals._metric_totals() t, vitals._metric_names(t.dbid, t.userid) n,
+LATERAL (
+    SELECT pg_catalog.power(4::float8, u.i + 1) / 1e6::float8 AS le,
+           (sum(u.n) OVER (ORDER BY u.i))::int8 AS calls
+    FROM unnest(t.latency) WITH ORDINALITY AS u(n, i)
+    UNION ALL
+    SELECT 'Infinity'::float8, t.calls
+) b;
+
+CREATE VIEW vitals.metrics_errors AS
+SELECT n.datname, n.usename, e.command, e.sqlstate_class, e.errors
+FROM vitals._metric_errors() e, vitals._metric_names(e.dbid, e.userid) n;
+
+CREATE FUNCTION vitals.metrics(top_n integer DEFAULT 20) RETURNS text
+AS 'MODULE_PATHNAME', 'vitals_metrics'
+LANGUAGE C VOLATILE;
+
+REVOKE ALL ON FUNCTION vitals._metric_totals(), vitals._metric_errors(), vitals.metrics(integer)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION vitals._metric_totals(), vitals._metric_errors(), vitals.metrics(integer)
+    TO pg_monitor;
+GRANT SELECT ON vitals.metrics_totals, vitals.metrics_latency, vitals.metrics_errors TO pg_monitor;

@@ -50,6 +50,7 @@ pub(super) unsafe extern "C-unwind" fn post_parse_analyze(
         super::query_id(q.queryId),
         q.stmt_location,
         q.stmt_len,
+        record::command(q.commandType),
     );
     let js = &*jstate;
     shielded(NOT_RECORDED, (), || {

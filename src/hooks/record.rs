@@ -7,7 +7,7 @@ use std::ffi::c_char;
 #[cfg(any(feature = "pg17", feature = "pg18"))]
 use vitals_core::store::counters::LaterUsage;
 use vitals_core::store::counters::{Counters, JitUsage, Kind, PlanCache, Resources, Usage};
-use vitals_core::store::table::{Arena, Key, PlanInfo, PLAN_INFO_SIZE};
+use vitals_core::store::table::{Arena, Command, Key, NewEntry, PlanInfo, PLAN_INFO_SIZE};
 
 /// The statement a hook is about: where its text is, its query id, and who runs it.
 #[derive(Clone, Copy)]
@@ -18,18 +18,27 @@ pub(super) struct Statement {
     pub len: i32,
     /// The current user when the statement started (see "Whose statement" in `hooks`).
     pub userid: u32,
+    /// What kind of statement it is, for the metrics' totals.
+    pub command: Command,
 }
 
 impl Statement {
     /// A statement starting now, run by the current user.
     #[inline]
-    pub fn starting(source: *const c_char, query_id: i64, location: i32, len: i32) -> Self {
+    pub fn starting(
+        source: *const c_char,
+        query_id: i64,
+        location: i32,
+        len: i32,
+        command: Command,
+    ) -> Self {
         Statement {
             source,
             query_id,
             location,
             len,
             userid: current_user(),
+            command,
         }
     }
 
@@ -38,6 +47,20 @@ impl Statement {
         // SAFETY: a plain read of backend state.
         let dbid = unsafe { pg_sys::MyDatabaseId };
         Key::new(self.userid, dbid.into(), self.query_id, toplevel)
+    }
+}
+
+/// The [`Command`] of a query's `commandType`.
+#[inline]
+pub(super) fn command(cmd: pg_sys::CmdType::Type) -> Command {
+    match cmd {
+        pg_sys::CmdType::CMD_SELECT => Command::Select,
+        pg_sys::CmdType::CMD_INSERT => Command::Insert,
+        pg_sys::CmdType::CMD_UPDATE => Command::Update,
+        pg_sys::CmdType::CMD_DELETE => Command::Delete,
+        pg_sys::CmdType::CMD_MERGE => Command::Merge,
+        pg_sys::CmdType::CMD_UTILITY => Command::Utility,
+        _ => Command::Other,
     }
 }
 
@@ -83,7 +106,12 @@ fn update_entry(stmt: &Statement, toplevel: bool, mut update: impl FnMut(&mut Co
     // SAFETY: plain reads of backend state and the clock.
     let (encoding, now) = unsafe { (pg_raw::GetDatabaseEncoding(), pg_raw::GetCurrentTimestamp()) };
     store::with_exclusive(|t, g| {
-        let ins = t.entry_or_insert(&key, Some(text), encoding, false, now, g);
+        let ins = t.entry_or_insert(
+            &key,
+            NewEntry::new(Some(text), encoding, false, stmt.command),
+            now,
+            g,
+        );
         update(&mut ins.entry.counters.lock());
     });
 }
@@ -100,6 +128,10 @@ pub(super) fn record_error(stmt: &Statement, toplevel: bool, time_ms: f64) {
     // error; plain reads of backend state and the clock.
     let (sqlstate, now) = unsafe { (pg_raw::geterrcode(), pg_raw::GetCurrentTimestamp()) };
     update_entry(stmt, toplevel, |c| c.record_error(time_ms, sqlstate, now));
+    if stmt.query_id != 0 && !stmt.source.is_null() {
+        let key = stmt.key(toplevel);
+        store::with_shared(|t, _| t.count_error(key.dbid, key.userid, stmt.command, sqlstate));
+    }
 }
 
 /// Stores the plan `explain` builds as the statement's captured plan if this execution,
@@ -158,7 +190,12 @@ pub(super) fn remember_text(
     // SAFETY: plain reads of backend state and the clock.
     let (encoding, now) = unsafe { (pg_raw::GetDatabaseEncoding(), pg_raw::GetCurrentTimestamp()) };
     store::with_exclusive(|t, g| {
-        t.entry_or_insert(&key, Some(&text), encoding, true, now, g);
+        t.entry_or_insert(
+            &key,
+            NewEntry::new(Some(&text), encoding, true, stmt.command),
+            now,
+            g,
+        );
     });
 }
 

@@ -8,6 +8,7 @@ use pgrx::pg_sys::{
 };
 use std::ffi::c_char;
 use vitals_core::store::counters::Kind;
+use vitals_core::store::table::Command;
 
 #[inline]
 unsafe fn is(node: *const pg_sys::Node, tag: NodeTag) -> bool {
@@ -131,6 +132,7 @@ pub(super) unsafe extern "C-unwind" fn process_utility(
             query_id,
             (*pstmt).stmt_location,
             (*pstmt).stmt_len,
+            Command::Utility,
         );
         let start = UsageStart::now();
         let failed = || {

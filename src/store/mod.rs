@@ -18,7 +18,7 @@
 use pgrx::pg_sys;
 use std::ffi::CStr;
 use vitals_core::store::persist;
-use vitals_core::store::table::{Exclusive, Layout, Shared, Table};
+use vitals_core::store::table::{Exclusive, Layout, NewEntry, Shared, Table};
 
 const TRANCHE: &CStr = c"pg_vitals";
 const STATS_FILE: &str = "pg_stat/pg_vitals.stat";
@@ -194,6 +194,7 @@ fn save_file() {
                 key: m.key,
                 encoding: m.encoding,
                 text: t.text(&m, g).map(|s| s.to_vec()),
+                command: vitals_core::store::table::Command::from_code(m.command),
                 counters: e.counters.read(),
                 plan: t.plan(&m, g).map(|p| persist::SavedPlan {
                     info: p.info,
@@ -291,7 +292,8 @@ fn load_file(now: i64) {
     };
     with_exclusive(|t, g| {
         for e in dump.entries.iter().take(t.layout().max) {
-            let ins = t.entry_or_insert(&e.key, e.text.as_deref(), e.encoding, false, now, g);
+            let new = NewEntry::new(e.text.as_deref(), e.encoding, false, e.command);
+            let ins = t.entry_or_insert(&e.key, new, now, g);
             ins.entry.counters.reset(e.counters);
             if let Some(p) = &e.plan {
                 t.store_plan(&e.key, p.info, &p.text, g);

@@ -12,6 +12,7 @@
 
 pub mod advice;
 pub mod explain;
+pub mod metrics;
 pub mod normalize;
 pub mod plan_text;
 pub mod store;

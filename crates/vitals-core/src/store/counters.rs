@@ -188,6 +188,29 @@ pub struct Counters {
     /// Executions of a generic or a custom plan from the plan cache (see [`PlanCache`]).
     pub generic_plan_calls: i64,
     pub custom_plan_calls: i64,
+    /// Executions by [`latency_bucket`]: the metrics' latency histogram. Unlike the
+    /// histogram above these counts are never halved, so that the sums the metrics export
+    /// only ever grow.
+    pub latency: [i64; LATENCY_BUCKETS],
+}
+
+/// Buckets of the metrics' latency histogram, below its +Inf bucket.
+pub const LATENCY_BUCKETS: usize = 13;
+
+/// The upper bound, in seconds, of latency bucket `i`: powers of 4 microseconds from 16 us
+/// to 268 s, each a bucket boundary of the fine histogram, so that the cumulative counts
+/// are exact.
+pub fn latency_le_seconds(i: usize) -> f64 {
+    4f64.powi(i as i32 + 2) / 1e6
+}
+
+/// The latency bucket of fine histogram bucket `b`, None past the last bound (such an
+/// execution counts in +Inf only). A time exactly on a bound counts in the bucket above it.
+#[inline]
+pub fn latency_bucket(b: usize) -> Option<usize> {
+    let octave = b / super::histogram::PER_OCTAVE as usize;
+    let i = if octave < 4 { 0 } else { (octave - 2) / 2 };
+    (i < LATENCY_BUCKETS).then_some(i)
 }
 
 /// The size of the counters in a format-3 stats file: everything before `stats_since`.
@@ -256,7 +279,11 @@ impl Counters {
         self.calls[k] += 1;
         self.total_time[k] += time_ms;
         if kind == Kind::Exec {
-            self.exec_histogram.add(time_ms);
+            let b = super::histogram::bucket_of(time_ms);
+            self.exec_histogram.add_to(b);
+            if let Some(i) = latency_bucket(b) {
+                self.latency[i] += 1;
+            }
         }
         if self.calls[k] == 1 {
             self.min_time[k] = time_ms;
@@ -355,6 +382,9 @@ impl Counters {
         ];
         if let Some((name, _)) = counts.iter().find(|(_, v)| !count(*v)) {
             return Err(name);
+        }
+        if !self.latency.iter().all(|&v| count(v)) {
+            return Err("latency");
         }
         if r.wal_bytes > MAX_COUNT as u64 {
             return Err("wal_bytes");
@@ -619,8 +649,43 @@ mod tests {
     fn format3_counters_are_the_prefix_before_stats_since() {
         assert_eq!(
             FORMAT3_COUNTERS_SIZE,
-            std::mem::size_of::<Counters>() - 11 * 8
+            std::mem::size_of::<Counters>() - (11 + LATENCY_BUCKETS) * 8
         );
+    }
+
+    #[test]
+    fn latency_buckets_hold_what_their_bounds_say() {
+        use crate::store::histogram::bucket_of;
+        // Every bound is a fine-histogram boundary: a hair below it counts in its bucket, a
+        // hair above in the next.
+        for i in 0..LATENCY_BUCKETS {
+            let le_ms = latency_le_seconds(i) * 1000.0;
+            assert_eq!(
+                latency_bucket(bucket_of(le_ms * 0.999)),
+                Some(i),
+                "below {le_ms}"
+            );
+            let above = latency_bucket(bucket_of(le_ms * 1.001));
+            assert_eq!(
+                above,
+                (i + 1 < LATENCY_BUCKETS).then_some(i + 1),
+                "above {le_ms}"
+            );
+        }
+        assert_eq!(latency_le_seconds(0), 16e-6);
+        assert!((latency_le_seconds(12) - 268.435456).abs() < 1e-9);
+        assert_eq!(latency_bucket(bucket_of(0.0001)), Some(0));
+        assert_eq!(latency_bucket(bucket_of(1e9)), None);
+        let mut c = Counters::new(USAGE_INIT, 0);
+        for ms in [0.01, 0.5, 0.5, 3.0, 300_000.0] {
+            exec(&mut c, ms);
+        }
+        // 10 us < 16 us; 500 us <= 1.024 ms; 3 ms <= 4.096 ms; 300 s past 268 s.
+        assert_eq!(c.latency[0], 1);
+        assert_eq!(c.latency[3], 2);
+        assert_eq!(c.latency[4], 1);
+        assert_eq!(c.latency.iter().sum::<i64>(), 4);
+        assert_eq!(c.calls[1], 5);
     }
 
     #[test]

@@ -102,6 +102,12 @@ impl Histogram {
         self.add_count(bucket_of(ms), 1);
     }
 
+    /// Counts one execution in bucket `b` (of [`bucket_of`]).
+    #[inline]
+    pub fn add_to(&mut self, b: usize) {
+        self.add_count(b, 1);
+    }
+
     fn carry_slot(&self, b: usize) -> Option<usize> {
         self.carries
             .iter()

@@ -2,13 +2,15 @@
 //!
 //! Layout, all little-endian:
 //! `magic u32 | format u32 | pg_major u32 | counters_size u32 | n_entries u64 |`
-//! n x (`key 24 B | encoding i32 | text_len u32 | counters | text bytes | plan_len u32 |
-//! plan info | plan text`) `| global stats | checksum u64` (FNV-1a over everything before it).
+//! n x (`key 24 B | encoding i32 | text_len u32 | command u32 | counters | text bytes |
+//! plan_len u32 | plan info | plan text`) `| global stats | checksum u64` (FNV-1a over
+//! everything before it).
 //!
 //! Formats 2 (pg_vitals 0.2: no plans, shorter global stats) and 3 (0.3 and 0.4: counters
 //! without the columns pg_stat_statements added after 1.10) are still read, so that the
 //! restart that loads a new pg_vitals keeps the statistics. Their entries' new counters read
-//! 0, and their `stats_since` is the store's `stats_reset`: counting began no earlier.
+//! 0, their command `other`, and their `stats_since` is the store's `stats_reset`: counting
+//! began no earlier.
 //!
 //! Anything unexpected (another magic, format, PostgreSQL major or counters layout, a short
 //! or long file, a bad checksum) makes [`decode`] return an error; the caller logs a WARNING
@@ -21,11 +23,12 @@
 //! before any is allocated).
 
 use super::counters::{Counters, FORMAT3_COUNTERS_SIZE, MAX_COUNT};
-use super::table::{valid_timestamp, GlobalStats, Key, PlanInfo, NO_PLAN, NO_TEXT};
+use super::table::{valid_timestamp, Command, GlobalStats, Key, PlanInfo, NO_PLAN, NO_TEXT};
 
 const MAGIC: u32 = 0x5356_4750; // "PGVS"
 /// 2: counters carry the execution-time histogram; 3: captured plans, `plans_dropped`;
-/// 4: counters end with pg_stat_statements 1.11 to 1.13's (`stats_since` onwards).
+/// 4: counters end with pg_stat_statements 1.11 to 1.13's (`stats_since` onwards) and the
+/// latency buckets; each entry has its command.
 const FORMAT: u32 = 4;
 /// Size of the global stats in format 2 (before `plans_dropped`).
 const FORMAT2_STATS_SIZE: usize = 40;
@@ -43,6 +46,7 @@ pub struct SavedEntry {
     pub key: Key,
     pub encoding: i32,
     pub text: Option<Vec<u8>>,
+    pub command: Command,
     pub counters: Counters,
     pub plan: Option<SavedPlan>,
 }
@@ -74,6 +78,7 @@ pub fn encode(pg_major: u32, dump: &Dump) -> Vec<u8> {
         out.extend_from_slice(&e.encoding.to_le_bytes());
         let len = e.text.as_ref().map_or(NO_TEXT, |t| t.len() as u32);
         out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(e.command as u32).to_le_bytes());
         out.extend_from_slice(bytemuck::bytes_of(&e.counters));
         if let Some(t) = &e.text {
             out.extend_from_slice(t);
@@ -168,6 +173,13 @@ pub fn decode(pg_major: u32, buf: &[u8]) -> Result<Dump, String> {
         let key: Key = r.pod()?;
         let encoding = r.u32()? as i32;
         let len = r.u32()?;
+        let command = match format {
+            FORMAT => match r.u32()? {
+                c if c <= Command::Utility as u32 => Command::from_code(c as u16),
+                c => return Err(format!("entry {}: invalid command {c}", entries.len() + 1)),
+            },
+            _ => Command::Other,
+        };
         let counters = r.counters(counters_size)?;
         let text = if len == NO_TEXT {
             None
@@ -188,6 +200,7 @@ pub fn decode(pg_major: u32, buf: &[u8]) -> Result<Dump, String> {
             key,
             encoding,
             text,
+            command,
             counters,
             plan,
         };
@@ -282,6 +295,7 @@ mod tests {
                     key: Key::new(10, 5, -42, true),
                     encoding: 6,
                     text: Some(b"SELECT $1".to_vec()),
+                    command: Command::Select,
                     counters: c,
                     plan: Some(SavedPlan {
                         info: PlanInfo::new(2.5, 99, true),
@@ -292,6 +306,7 @@ mod tests {
                     key: Key::new(10, 5, 7, false),
                     encoding: 6,
                     text: None,
+                    command: Command::Utility,
                     counters: c,
                     plan: None,
                 },
@@ -343,6 +358,7 @@ mod tests {
             c.stats_since = d.stats.stats_reset;
             c.minmax_stats_since = d.stats.stats_reset;
             e.counters = c;
+            e.command = Command::Other;
         }
     }
 
@@ -377,7 +393,7 @@ mod tests {
         for e in &d.entries {
             let head = 24 + 8;
             out.extend_from_slice(&file[at..at + head]);
-            at += head;
+            at += head + 4; // format 3 has no command
             out.extend_from_slice(&file[at..at + FORMAT3_COUNTERS_SIZE]);
             at += std::mem::size_of::<Counters>();
             let rest = e.text.as_ref().map_or(0, |t| t.len())

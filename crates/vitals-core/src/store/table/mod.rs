@@ -15,11 +15,13 @@ mod layout;
 mod plan;
 #[cfg(test)]
 pub(crate) mod tests;
+mod totals;
 
 pub use arena::{Arena, NO_PLAN, NO_TEXT};
 pub use key::Key;
 pub use layout::{Layout, TEXT_BYTES_PER_ENTRY};
 pub use plan::{valid_timestamp, Plan, PlanInfo, PlanStored, PLAN_INFO_SIZE};
+pub use totals::{Command, ErrorCount, Totals, ERROR_SLOTS, RETIRED_SLOTS};
 
 use super::counters::{
     Counters, ASSUMED_MEDIAN_INIT, STICKY_DECREASE_FACTOR, USAGE_DECREASE_FACTOR, USAGE_INIT,
@@ -38,7 +40,9 @@ pub struct EntryMeta {
     pub text_off: u32,
     pub text_len: u32,
     pub encoding: i32,
-    pub in_use: u32,
+    pub in_use: u16,
+    /// The statement's [`Command`] (set when the entry is created).
+    pub command: u16,
     /// The captured plan, [`PlanInfo`] then text, in the plan arena (`NO_PLAN`: none).
     pub plan_off: u32,
     pub plan_len: u32,
@@ -130,6 +134,8 @@ struct Header {
     plan_cap: u64,
     state: UnsafeCell<TableState>,
     stats: SpinLock<GlobalStats>,
+    retired: UnsafeCell<totals::Retired>,
+    errors: SpinLock<totals::Errors>,
 }
 
 const MAGIC: u64 = 0x7067_7669_7461_6c32; // "pgvital2"
@@ -171,6 +177,28 @@ pub struct Table {
 // SAFETY: the block is designed for concurrent use under the documented protocol.
 unsafe impl Send for Table {}
 unsafe impl Sync for Table {}
+
+/// What a new entry starts with (see [`Table::entry_or_insert`]).
+#[derive(Debug, Clone, Copy)]
+pub struct NewEntry<'t> {
+    /// The normalized text (None: not known).
+    pub text: Option<&'t [u8]>,
+    pub encoding: i32,
+    /// Created at parse analysis, before any execution (see [`Counters::is_sticky`]).
+    pub sticky: bool,
+    pub command: Command,
+}
+
+impl<'t> NewEntry<'t> {
+    pub fn new(text: Option<&'t [u8]>, encoding: i32, sticky: bool, command: Command) -> Self {
+        NewEntry {
+            text,
+            encoding,
+            sticky,
+            command,
+        }
+    }
+}
 
 /// Outcome of [`Table::entry_or_insert`].
 pub struct Inserted<'a> {
@@ -283,9 +311,7 @@ impl Table {
     pub fn entry_or_insert<'a>(
         &'a self,
         key: &Key,
-        text: Option<&[u8]>,
-        encoding: i32,
-        sticky: bool,
+        new: NewEntry,
         now: i64,
         g: &Exclusive,
     ) -> Inserted<'a> {
@@ -298,6 +324,12 @@ impl Table {
         while self.state(g).count as usize >= self.layout.max {
             self.evict(now, g);
         }
+        let NewEntry {
+            text,
+            encoding,
+            sticky,
+            command,
+        } = new;
         let (text_off, text_len) = match text {
             Some(text) => self.store_text(text, now, g),
             None => (0, NO_TEXT),
@@ -321,6 +353,7 @@ impl Table {
                 text_len,
                 encoding,
                 in_use: 1,
+                command: command as u16,
                 plan_off: 0,
                 plan_len: NO_PLAN,
             };
@@ -368,8 +401,10 @@ impl Table {
         self.state_mut(g).cur_median_usage = usages[usages.len() / 2].0;
         let victims = (usages.len() * 5 / 100).max(10).min(usages.len());
         for &(_, slot) in &usages[..victims] {
-            let key = self.entry(slot).meta(g).key;
-            self.remove(&key, g);
+            let e = self.entry(slot);
+            let m = e.meta(g);
+            self.retire(&m, &e.counters.read(), g);
+            self.remove(&m.key, g);
         }
         let mut s = self.stats().lock();
         s.dealloc += 1;
@@ -431,6 +466,7 @@ impl Table {
             }
             return n;
         }
+        self.reset_totals(userid, dbid, queryid, g);
         let doomed: Vec<Key> = self
             .entries(g)
             .map(|(m, _)| m.key)
