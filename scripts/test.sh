@@ -343,6 +343,8 @@ jit_agreement() {
   q "$name" "SET jit = on; SET jit_above_cost = 0; SET jit_inline_above_cost = 0; SET jit_optimize_above_cost = 0;
     SELECT sum(a * 2 + 1) AS jit_marker FROM jit_t" >/dev/null || return 1
   local cols="jit_functions, jit_inlining_count, jit_optimization_count, jit_emission_count"
+  # pg_stat_statements counts tuple deforming from 1.11 (PostgreSQL 17).
+  [[ $(q "$name" "SHOW server_version_num") -ge 170000 ]] && cols+=", jit_deform_count"
   local got pgss
   got=$(q "$name" "SELECT $cols FROM vitals.statements WHERE query LIKE '%jit_marker%'")
   pgss=$(q "$name" "SELECT $cols FROM pg_stat_statements WHERE query LIKE '%jit_marker%'")

@@ -256,9 +256,8 @@ pub fn plan_min_duration() -> i32 {
 /// Whether statements at `level` are tracked (pg_stat_statements' `pgss_enabled`).
 #[inline]
 pub fn tracking_at(level: i32) -> bool {
-    match track() {
-        Track::All => true,
-        Track::Top => level == 0,
-        Track::None => false,
-    }
+    // The ordinal itself, compared without going through `Track` (every hook asks this).
+    // SAFETY: as in `track`.
+    let ordinal = unsafe { *TRACK.as_ptr() };
+    ordinal == Track::All as i32 || (ordinal == Track::Top as i32 && level == 0)
 }

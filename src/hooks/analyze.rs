@@ -45,14 +45,20 @@ pub(super) unsafe extern "C-unwind" fn post_parse_analyze(
     if jstate.is_null() || (*jstate).clocations_count <= 0 || (*pstate).p_sourcetext.is_null() {
         return;
     }
+    remember(&*pstate, q, &*jstate);
+}
+
+/// Remembers the statement's normalized text: out of line, so that the hook's frame stays
+/// small for the statements that need none.
+#[inline(never)]
+fn remember(pstate: &ParseState, q: &Query, js: &JumbleState) {
     let stmt = Statement::starting(
-        (*pstate).p_sourcetext,
+        pstate.p_sourcetext,
         super::query_id(q.queryId),
         q.stmt_location,
         q.stmt_len,
-        record::command(q.commandType),
+        q.commandType,
     );
-    let js = &*jstate;
     shielded(NOT_RECORDED, (), || {
         record::remember_text(&stmt, nesting_level() == 0, || {
             jumble::normalized_text(&stmt, js)

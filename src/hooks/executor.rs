@@ -159,6 +159,6 @@ unsafe fn statement(qd: &QueryDesc, query_id: i64) -> Statement {
         query_id,
         (*qd.plannedstmt).stmt_location,
         (*qd.plannedstmt).stmt_len,
-        record::command((*qd.plannedstmt).commandType),
+        (*qd.plannedstmt).commandType,
     )
 }

@@ -52,7 +52,7 @@ pub(super) unsafe extern "C-unwind" fn planner(
         query_id,
         (*parse).stmt_location,
         (*parse).stmt_len,
-        record::command((*parse).commandType),
+        (*parse).commandType,
     );
     // Planning that fails (constant folding of 1/0, a statement_timeout) is a failed
     // execution of the statement, with the time spent planning.

@@ -8,7 +8,6 @@ use pgrx::pg_sys::{
 };
 use std::ffi::c_char;
 use vitals_core::store::counters::Kind;
-use vitals_core::store::table::Command;
 
 #[inline]
 unsafe fn is(node: *const pg_sys::Node, tag: NodeTag) -> bool {
@@ -115,42 +114,23 @@ pub(super) unsafe extern "C-unwind" fn process_utility(
             qc,
         )
     };
-    // EXECUTE (every prepared statement's run) is settled first, before any other work.
+    // EXECUTE (every prepared statement's run) is settled first, before any other work;
+    // the recorded path is a function of its own, so that this one's frame stays small.
     if recorded_utility(parsetree)
         && crate::store::available()
         && crate::guc::track_utility()
         && enabled(nesting_level())
     {
-        let query_id = shielded(NOT_RECORDED, 0, || {
-            utility_query_id(&*pstmt, query_string, context)
-        });
-        // Copy what we need now: after a ROLLBACK or similar, *pstmt may have been freed. The
-        // user too, for a failure: REFRESH MATERIALIZED VIEW, VACUUM, ANALYZE and CREATE
-        // INDEX run as the table's owner, and an error leaves that user current.
-        let stmt = Statement::starting(
+        run_recorded(
+            pstmt,
             query_string,
-            query_id,
-            (*pstmt).stmt_location,
-            (*pstmt).stmt_len,
-            Command::Utility,
+            read_only_tree,
+            context,
+            params,
+            query_env,
+            dest,
+            qc,
         );
-        let start = UsageStart::now();
-        let failed = || {
-            shielded(NOT_RECORDED, (), || {
-                record::record_error(&stmt, nesting_level() == 0, start.elapsed_ms())
-            })
-        };
-        run_nested_or(&NESTING, call, failed);
-        let (ms, usage) = start.finish(utility_rows(qc));
-        // A completed command counts for the user current after it, as in
-        // pg_stat_statements: SET ROLE counts for the role it set.
-        let stmt = Statement {
-            userid: record::current_user(),
-            ..stmt
-        };
-        shielded(NOT_RECORDED, (), || {
-            record::record(&stmt, nesting_level() == 0, Kind::Exec, ms, &usage)
-        });
         return;
     }
 
@@ -163,4 +143,64 @@ pub(super) unsafe extern "C-unwind" fn process_utility(
         return;
     }
     call();
+}
+
+/// A utility command that is recorded: its query id, time, usage, and failure.
+///
+/// # Safety
+/// As `process_utility`, whose arguments these are.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+unsafe fn run_recorded(
+    pstmt: *mut PlannedStmt,
+    query_string: *const c_char,
+    read_only_tree: bool,
+    context: pg_sys::ProcessUtilityContext::Type,
+    params: ParamListInfo,
+    query_env: *mut QueryEnvironment,
+    dest: *mut DestReceiver,
+    qc: *mut QueryCompletion,
+) {
+    let call = || {
+        chain::process_utility(
+            pstmt,
+            query_string,
+            read_only_tree,
+            context,
+            params,
+            query_env,
+            dest,
+            qc,
+        )
+    };
+    let query_id = shielded(NOT_RECORDED, 0, || {
+        utility_query_id(&*pstmt, query_string, context)
+    });
+    // Copy what we need now: after a ROLLBACK or similar, *pstmt may have been freed. The
+    // user too, for a failure: REFRESH MATERIALIZED VIEW, VACUUM, ANALYZE and CREATE
+    // INDEX run as the table's owner, and an error leaves that user current.
+    let stmt = Statement::starting(
+        query_string,
+        query_id,
+        (*pstmt).stmt_location,
+        (*pstmt).stmt_len,
+        pg_sys::CmdType::CMD_UTILITY,
+    );
+    let start = UsageStart::now();
+    let failed = || {
+        shielded(NOT_RECORDED, (), || {
+            record::record_error(&stmt, nesting_level() == 0, start.elapsed_ms())
+        })
+    };
+    run_nested_or(&NESTING, call, failed);
+    let (ms, usage) = start.finish(utility_rows(qc));
+    // A completed command counts for the user current after it, as in
+    // pg_stat_statements: SET ROLE counts for the role it set.
+    let stmt = Statement {
+        userid: record::current_user(),
+        ..stmt
+    };
+    shielded(NOT_RECORDED, (), || {
+        record::record(&stmt, nesting_level() == 0, Kind::Exec, ms, &usage)
+    });
 }
