@@ -12,9 +12,9 @@ Usage: stats_file.py FILE KIND, KIND one of
 
 The layout (crates/vitals-core/src/store/persist.rs): a 24-byte header (magic, format, PostgreSQL major,
 counters size: u32 each; entry count: u64), then per entry a 24-byte key, the encoding
-(i32), the text length (u32), the counters, the text, the plan length (u32) and, for a plan,
-a 24-byte plan info and the plan text; then the store's statistics and an FNV-1a checksum
-(u64) of everything before it. All little-endian.
+(i32), the text length (u32), from format 4 the command (u32), the counters, the text, the
+plan length (u32) and, for a plan, a 24-byte plan info and the plan text; then the store's
+statistics and an FNV-1a checksum (u64) of everything before it. All little-endian.
 """
 import struct
 import sys
@@ -38,11 +38,11 @@ def fnv1a(data):
 
 def entries(body):
     """Offsets of each entry's counters and text, and the text length."""
-    _magic, _format, _major, csize, n = struct.unpack_from("<IIIIQ", body, 0)
+    _magic, fmt, _major, csize, n = struct.unpack_from("<IIIIQ", body, 0)
     pos = 24
     for _ in range(n):
         _enc, tlen = struct.unpack_from("<iI", body, pos + 24)
-        counters = pos + 32
+        counters = pos + (36 if fmt >= 4 else 32)
         text = counters + csize
         pos = text + (0 if tlen == NO_TEXT else tlen)
         (plen,) = struct.unpack_from("<I", body, pos)

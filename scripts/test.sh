@@ -161,6 +161,25 @@ tpcc_workload() {
 
 # Statistics and captured plans survive a clean restart; a damaged stats file is skipped
 # with a WARNING.
+# The metrics' totals, evicted entries' counts and failures included, across a clean restart:
+# 1,100 distinct statements through the 1,000-entry store and a failure, then a restart
+# lowers no counter.
+metrics_persistence() {
+  local name=$1
+  q "$name" "CREATE TABLE IF NOT EXISTS persist_t (a int);
+    DO \$\$ BEGIN FOR i IN 1 .. 1100 LOOP
+      EXECUTE format('SELECT %s FROM persist_t', rtrim(repeat('a, ', i), ', ')); END LOOP; END \$\$" >/dev/null
+  q "$name" "SELECT 1 / 0" >/dev/null 2>&1
+  local calls="SELECT sum(calls) FROM vitals.metrics_totals" errors="SELECT sum(errors) FROM vitals.metrics_errors"
+  local calls_before errors_before
+  calls_before=$(q "$name" "$calls")
+  errors_before=$(q "$name" "$errors")
+  cluster_restart "$name" || return 1
+  # Reading the totals runs statements too: the calls may only have grown.
+  expect_eq "metrics totals after restart: calls not lower, errors the same" \
+    "$(q "$name" "SELECT ($calls) >= $calls_before")/$(q "$name" "$errors")" "t/$errors_before"
+}
+
 persistence() {
   local name=$1
   q "$name" "SELECT vitals.reset()" >/dev/null
@@ -284,7 +303,8 @@ metrics_stack() {
   promtool check metrics <"$dir/vitals.prom" || { echo "  promtool check metrics refused vitals.metrics()"; return 1; }
   promtool check config integrations/prometheus/prometheus.yml >/dev/null || { echo "  promtool check config failed"; return 1; }
   q "$name" "SET client_min_messages = warning; DROP ROLE IF EXISTS vitals_exporter;
-    CREATE ROLE vitals_exporter LOGIN IN ROLE pg_monitor; SELECT vitals.reset()" >/dev/null || return 1
+    CREATE ROLE vitals_exporter LOGIN IN ROLE pg_monitor;
+    ALTER ROLE vitals_exporter SET search_path = pg_catalog, pg_temp; SELECT vitals.reset()" >/dev/null || return 1
   exporter_port=$(free_port)
   prom_port=$(free_port)
   DATA_SOURCE_NAME="host=$BUILD/$name/sock port=$(cat "$BUILD/$name/port") user=vitals_exporter dbname=postgres sslmode=disable" \
@@ -441,6 +461,7 @@ for v in "${versions[@]}"; do
     echo "==> pg$v: this install has no JIT (llvmjit.so): JIT counters not exercised"
   fi
   check "pg$v: metrics through postgres_exporter and Prometheus; every dashboard expression answers" metrics_stack "$name"
+  check "pg$v: metrics totals across restart" metrics_persistence "$name"
   check "pg$v: persistence across restart" persistence "$name"
   # Finally the same server without preloading pg_vitals.
   cluster_conf "$name" "shared_preload_libraries = ''"

@@ -441,12 +441,12 @@ LANGUAGE C STRICT VOLATILE;
 -- Names for the labels: what the catalogs say, the oid when the object is gone, "(other)"
 -- for the totals beyond what the store keeps apart (dbid and userid 0).
 CREATE FUNCTION vitals._metric_names(dbid oid, userid oid, OUT datname text, OUT usename text)
-RETURNS record LANGUAGE sql STABLE
+RETURNS record LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
-SELECT CASE WHEN dbid = 0 THEN '(other)'
+SELECT CASE WHEN dbid = 0::oid THEN '(other)'
             ELSE coalesce((SELECT d.datname::text FROM pg_catalog.pg_database d WHERE d.oid = dbid),
                           dbid::text) END,
-       CASE WHEN userid = 0 THEN '(other)'
+       CASE WHEN userid = 0::oid THEN '(other)'
             ELSE coalesce((SELECT r.rolname::text FROM pg_catalog.pg_roles r WHERE r.oid = userid),
                           userid::text) END
 $$;

@@ -11,7 +11,7 @@ use super::{plan, plan_cache};
 use crate::pg_raw;
 use pgrx::pg_sys::{self, QueryDesc};
 use std::ffi::c_int;
-use vitals_core::store::counters::Kind;
+use vitals_core::store::counters::{Kind, PlanCache};
 
 pub(super) unsafe extern "C-unwind" fn executor_start(query_desc: *mut QueryDesc, eflags: c_int) {
     let qd = &mut *query_desc;
@@ -77,12 +77,15 @@ pub(super) unsafe extern "C-unwind" fn executor_end(query_desc: *mut QueryDesc) 
     #[cfg(not(feature = "pg18"))]
     super::explain::at_executor_end(query_desc);
     let qd = &*query_desc;
+    // Taken whether or not the execution is recorded, so that no later descriptor at the
+    // same address finds it.
+    let plan_cache = plan_cache::ended(query_desc);
     let query_id = super::query_id((*qd.plannedstmt).queryId);
     if query_id != 0 && !qd.totaltime.is_null() && enabled(nesting_level()) {
         // Make sure the totals are final (several hook levels may do this; that is fine).
         pg_raw::InstrEndLoop(qd.totaltime);
         shielded(NOT_RECORDED, (), || {
-            let (stmt, time_ms) = record_execution(query_desc, query_id);
+            let (stmt, time_ms) = record_execution(query_desc, query_id, plan_cache);
             if plan::is_candidate(qd, time_ms) {
                 plan::capture(query_desc, &stmt, nesting_level() == 0, time_ms);
             }
@@ -124,7 +127,11 @@ fn failed(query_desc: *mut QueryDesc, userid: u32) {
 }
 
 /// Records a completed execution; returns the statement and its execution time (ms).
-fn record_execution(query_desc: *mut QueryDesc, query_id: i64) -> (Statement, f64) {
+fn record_execution(
+    query_desc: *mut QueryDesc,
+    query_id: i64,
+    plan_cache: PlanCache,
+) -> (Statement, f64) {
     // SAFETY: ExecutorEnd has not run yet: plannedstmt, estate and totaltime are valid.
     unsafe {
         let qd = &*query_desc;
@@ -136,7 +143,7 @@ fn record_execution(query_desc: *mut QueryDesc, query_id: i64) -> (Statement, f6
         let rows = estate.es_total_processed;
         let jit = estate.es_jit.as_ref().map(|j| &j.instr);
         let mut usage = record::usage(rows, &instr.bufusage, &instr.walusage, jit);
-        usage.plan_cache = plan_cache::ended(query_desc);
+        usage.plan_cache = plan_cache;
         #[cfg(feature = "pg18")]
         if let Some(l) = &mut usage.later {
             l.parallel_workers_to_launch = estate.es_parallel_workers_to_launch as i64;

@@ -187,22 +187,27 @@ fn pg_major() -> u32 {
 }
 
 fn save_file() {
-    let Some(dump) = with_shared(|t, g| persist::Dump {
-        entries: t
-            .entries(g)
-            .map(|(m, e)| persist::SavedEntry {
-                key: m.key,
-                encoding: m.encoding,
-                text: t.text(&m, g).map(|s| s.to_vec()),
-                command: vitals_core::store::table::Command::from_code(m.command),
-                counters: e.counters.read(),
-                plan: t.plan(&m, g).map(|p| persist::SavedPlan {
-                    info: p.info,
-                    text: p.text.to_vec(),
-                }),
-            })
-            .collect(),
-        stats: t.stats().read(),
+    let Some(dump) = with_shared(|t, g| {
+        let (retired, errors) = t.saved_totals(g);
+        persist::Dump {
+            entries: t
+                .entries(g)
+                .map(|(m, e)| persist::SavedEntry {
+                    key: m.key,
+                    encoding: m.encoding,
+                    text: t.text(&m, g).map(|s| s.to_vec()),
+                    command: vitals_core::store::table::Command::from_code(m.command),
+                    counters: e.counters.read(),
+                    plan: t.plan(&m, g).map(|p| persist::SavedPlan {
+                        info: p.info,
+                        text: p.text.to_vec(),
+                    }),
+                })
+                .collect(),
+            stats: t.stats().read(),
+            retired,
+            errors,
+        }
     }) else {
         return;
     };
@@ -291,6 +296,7 @@ fn load_file(now: i64) {
         }
     };
     with_exclusive(|t, g| {
+        t.restore_totals(&dump.retired, &dump.errors, g);
         for e in dump.entries.iter().take(t.layout().max) {
             let new = NewEntry::new(e.text.as_deref(), e.encoding, false, e.command);
             let ins = t.entry_or_insert(&e.key, new, now, g);

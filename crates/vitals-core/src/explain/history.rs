@@ -26,8 +26,9 @@ impl History {
         let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
         for c in entries {
             if c.calls[exec] > 0 {
-                min = min.min(c.min_time[exec]);
-                max = max.max(c.max_time[exec]);
+                let (low, high) = c.exec_bounds();
+                min = min.min(low);
+                max = max.max(high);
             }
             calls += c.calls[exec];
             total += c.total_time[exec];

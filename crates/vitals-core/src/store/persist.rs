@@ -3,8 +3,8 @@
 //! Layout, all little-endian:
 //! `magic u32 | format u32 | pg_major u32 | counters_size u32 | n_entries u64 |`
 //! n x (`key 24 B | encoding i32 | text_len u32 | command u32 | counters | text bytes |
-//! plan_len u32 | plan info | plan text`) `| global stats | checksum u64` (FNV-1a over
-//! everything before it).
+//! plan_len u32 | plan info | plan text`) `| global stats | n_totals u32 | retired totals |
+//! n_errors u32 | failure counts | checksum u64` (FNV-1a over everything before it).
 //!
 //! Formats 2 (pg_vitals 0.2: no plans, shorter global stats) and 3 (0.3 and 0.4: counters
 //! without the columns pg_stat_statements added after 1.10) are still read, so that the
@@ -23,12 +23,16 @@
 //! before any is allocated).
 
 use super::counters::{Counters, FORMAT3_COUNTERS_SIZE, MAX_COUNT};
-use super::table::{valid_timestamp, Command, GlobalStats, Key, PlanInfo, NO_PLAN, NO_TEXT};
+use super::table::{
+    valid_timestamp, Command, ErrorCount, GlobalStats, Key, PlanInfo, Totals, ERROR_SLOTS, NO_PLAN,
+    NO_TEXT, RETIRED_SLOTS,
+};
 
 const MAGIC: u32 = 0x5356_4750; // "PGVS"
 /// 2: counters carry the execution-time histogram; 3: captured plans, `plans_dropped`;
 /// 4: counters end with pg_stat_statements 1.11 to 1.13's (`stats_since` onwards) and the
-/// latency buckets; each entry has its command.
+/// latency buckets; each entry has its command; the metrics' retired totals and failure
+/// counts follow the global stats.
 const FORMAT: u32 = 4;
 /// Size of the global stats in format 2 (before `plans_dropped`).
 const FORMAT2_STATS_SIZE: usize = 40;
@@ -55,6 +59,9 @@ pub struct SavedEntry {
 pub struct Dump {
     pub entries: Vec<SavedEntry>,
     pub stats: GlobalStats,
+    /// The metrics' totals of evicted entries and failure counts (`table::totals`).
+    pub retired: Vec<Totals>,
+    pub errors: Vec<ErrorCount>,
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
@@ -93,6 +100,10 @@ pub fn encode(pg_major: u32, dump: &Dump) -> Vec<u8> {
         }
     }
     out.extend_from_slice(bytemuck::bytes_of(&dump.stats));
+    out.extend_from_slice(&(dump.retired.len() as u32).to_le_bytes());
+    out.extend_from_slice(bytemuck::cast_slice(&dump.retired));
+    out.extend_from_slice(&(dump.errors.len() as u32).to_le_bytes());
+    out.extend_from_slice(bytemuck::cast_slice(&dump.errors));
     let sum = fnv1a(&out);
     out.extend_from_slice(&sum.to_le_bytes());
     out
@@ -218,13 +229,44 @@ pub fn decode(pg_major: u32, buf: &[u8]) -> Result<Dump, String> {
         }
         _ => r.pod()?,
     };
+    let (mut retired, mut errors) = (Vec::new(), Vec::new());
+    if format == FORMAT {
+        let n = r.u32()? as usize;
+        if n > RETIRED_SLOTS {
+            return Err("too many retired totals".into());
+        }
+        for _ in 0..n {
+            let t: Totals = r.pod()?;
+            t.check().map_err(|f| format!("invalid {f}"))?;
+            retired.push(t);
+        }
+        let n = r.u32()? as usize;
+        if n > ERROR_SLOTS {
+            return Err("too many failure counts".into());
+        }
+        for _ in 0..n {
+            let e: ErrorCount = r.pod()?;
+            e.check().map_err(|f| format!("invalid {f}"))?;
+            errors.push(e);
+        }
+    }
     if r.pos != body.len() {
         return Err("trailing bytes in stats file".into());
     }
     if format < FORMAT {
         for e in &mut entries {
-            e.counters.stats_since = stats.stats_reset;
-            e.counters.minmax_stats_since = stats.stats_reset;
+            let c = &mut e.counters;
+            c.stats_since = stats.stats_reset;
+            c.minmax_stats_since = stats.stats_reset;
+            // The latency buckets' bounds are histogram bucket boundaries: exact from an
+            // unhalved histogram (a halved one's executions count in +Inf only).
+            if c.exec_histogram.halvings == 0 {
+                for (b, n) in c.exec_histogram.buckets() {
+                    if let Some(i) = super::counters::latency_bucket(b) {
+                        c.latency[i] += n as i64;
+                    }
+                }
+            }
         }
     }
     let counts = [
@@ -239,7 +281,12 @@ pub fn decode(pg_major: u32, buf: &[u8]) -> Result<Dump, String> {
     {
         return Err("store statistics out of range".into());
     }
-    Ok(Dump { entries, stats })
+    Ok(Dump {
+        entries,
+        stats,
+        retired,
+        errors,
+    })
 }
 
 /// PostgreSQL's encoding number for UTF-8 (`PG_UTF8`), the same on every version.
@@ -317,6 +364,19 @@ mod tests {
                 plans_dropped: 4,
                 ..Default::default()
             },
+            retired: vec![{
+                let mut t = Totals::new(5, 10, Command::Select);
+                (t.calls, t.exec_time, t.rows) = (7, 12.5, 3);
+                t.latency[3] = 7;
+                t
+            }],
+            errors: vec![ErrorCount::new(
+                5,
+                10,
+                Command::Insert,
+                crate::store::counters::sqlstate_code("23505"),
+                2,
+            )],
         }
     }
 
@@ -357,6 +417,7 @@ mod tests {
                 .copy_from_slice(&bytemuck::bytes_of(&e.counters)[..FORMAT3_COUNTERS_SIZE]);
             c.stats_since = d.stats.stats_reset;
             c.minmax_stats_since = d.stats.stats_reset;
+            c.latency = e.counters.latency;
             e.counters = c;
             e.command = Command::Other;
         }
@@ -371,6 +432,8 @@ mod tests {
         }
         d.stats.plans_dropped = 0;
         as_format3(&mut d);
+        d.retired.clear();
+        d.errors.clear();
         assert_eq!(old, d);
     }
 
@@ -404,11 +467,14 @@ mod tests {
             out.extend_from_slice(&file[at..at + rest]);
             at += rest;
         }
-        out.extend_from_slice(&file[at..]);
+        // The store's statistics end a format-3 file: no metrics totals.
+        out.extend_from_slice(&file[at..at + std::mem::size_of::<GlobalStats>()]);
         let sum = fnv1a(&out);
         out.extend_from_slice(&sum.to_le_bytes());
         let old = decode(15, &out).unwrap();
         as_format3(&mut d);
+        d.retired.clear();
+        d.errors.clear();
         assert_eq!(old, d);
         assert_eq!(old.entries[0].counters.stats_since, 123);
         assert!(old.entries[0].plan.is_some());
@@ -604,5 +670,17 @@ mod tests {
             b[i] ^= 0x5a;
             assert!(decode(15, &b).is_err(), "corrupted byte {i}");
         }
+    }
+
+    #[test]
+    fn damaged_metrics_totals_are_refused() {
+        let bad_time = with(|d| d.retired[0].exec_time = f64::NAN);
+        assert!(decode(15, &bad_time).unwrap_err().contains("totals time"));
+        let bad_count = with(|d| d.errors[0].errors = -1);
+        assert!(decode(15, &bad_count).unwrap_err().contains("error count"));
+        let bad_command = with(|d| d.retired[0].command = 99);
+        assert!(decode(15, &bad_command)
+            .unwrap_err()
+            .contains("totals command"));
     }
 }

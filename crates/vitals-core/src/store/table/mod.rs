@@ -359,6 +359,7 @@ impl Table {
             };
         }
         e.counters.reset(Counters::new(usage, now));
+        self.reserve_totals(key.dbid, key.userid, command as u16, g);
         let pos = self.probe(key).expect_err("key was absent");
         let mask = self.layout.index_cap - 1;
         let mut at = self.home(Index::Statements, key);

@@ -568,3 +568,47 @@ fn errors_are_counted_by_class_and_overflow_into_one_slot() {
     t.reset((0, 0, 0), false, 1, &g);
     assert!(t.error_counts().is_empty());
 }
+
+#[test]
+fn every_key_keeps_growing_when_retired_slots_run_out() {
+    let t = heap_table(RETIRED_SLOTS + 100);
+    let g = ex();
+    let run = |user: u32, q: i64| {
+        let new = NewEntry::new(Some(b"q"), 0, false, Command::Select);
+        exec_ms(
+            t.entry_or_insert(&Key::new(user, 5, q, true), new, 0, &g)
+                .entry,
+            1.0,
+        );
+    };
+    // More users than retired slots: the last ones count in the "all others" row.
+    for user in 0..(RETIRED_SLOTS as u32 + 50) {
+        run(user + 1, user as i64);
+    }
+    let before = t.totals(&g);
+    let other = before
+        .iter()
+        .find(|r| r.dbid == 0)
+        .expect("an all-others row");
+    assert_eq!(
+        other.calls, 51,
+        "255 users have rows of their own, 51 share the last"
+    );
+    // Evict most of them with new statements of known users: no row goes down.
+    for q in 0..(RETIRED_SLOTS as i64 + 90) {
+        run(1, 10_000 + q);
+    }
+    assert!(t.stats().read().entries_evicted > 0);
+    let after = t.totals(&g);
+    for b in &before {
+        let a = after
+            .iter()
+            .find(|a| (a.dbid, a.userid, a.command) == (b.dbid, b.userid, b.command))
+            .expect("row kept");
+        assert!(a.calls >= b.calls, "{b:?} went down to {a:?}");
+    }
+    assert_eq!(
+        after.iter().map(|r| r.calls).sum::<i64>(),
+        before.iter().map(|r| r.calls).sum::<i64>() + RETIRED_SLOTS as i64 + 90
+    );
+}

@@ -9,6 +9,7 @@
 
 use super::{EntryMeta, Exclusive, Shared, Table};
 use crate::store::counters::{Counters, Kind, LATENCY_BUCKETS};
+use bytemuck::{Pod, Zeroable};
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
@@ -53,7 +54,7 @@ impl Command {
 
 /// The executions of one database, user and command.
 #[repr(C)]
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Pod, Zeroable)]
 pub struct Totals {
     pub dbid: u32,
     pub userid: u32,
@@ -69,6 +70,16 @@ pub struct Totals {
 }
 
 impl Totals {
+    /// Empty totals of a database, user and command.
+    pub fn new(dbid: u32, userid: u32, command: Command) -> Self {
+        Totals {
+            dbid,
+            userid,
+            command: command as u16,
+            used: 1,
+            ..Default::default()
+        }
+    }
     fn add(&mut self, c: &Counters) {
         let k = Kind::Exec as usize;
         self.calls += c.calls[k];
@@ -93,7 +104,7 @@ impl Totals {
 
 /// Failures of one database, user, command and SQLSTATE class.
 #[repr(C)]
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Pod, Zeroable)]
 pub struct ErrorCount {
     pub dbid: u32,
     pub userid: u32,
@@ -105,6 +116,18 @@ pub struct ErrorCount {
 }
 
 impl ErrorCount {
+    /// `errors` failures with `sqlstate` (packed; only its class is kept).
+    pub fn new(dbid: u32, userid: u32, command: Command, sqlstate: i32, errors: i64) -> Self {
+        ErrorCount {
+            dbid,
+            userid,
+            command: command as u16,
+            class: (sqlstate & 0xfff) as u16,
+            errors,
+            ..Default::default()
+        }
+    }
+
     /// The class as text ("22", "40", "57").
     pub fn class_text(&self) -> String {
         crate::store::counters::sqlstate_text(self.class as i32)[..2].to_string()
@@ -142,9 +165,12 @@ fn slot_of<T, K: PartialEq + Default>(
     claim: impl Fn(&mut T, K),
 ) -> &mut T {
     let last = slots.len() - 1;
+    // The key's own slot wherever it is (a reset by user or database leaves holes before
+    // it), else the first free one.
     let i = slots[..last]
         .iter()
-        .position(|s| !used(s) || key_of(s) == key)
+        .position(|s| used(s) && key_of(s) == key)
+        .or_else(|| slots[..last].iter().position(|s| !used(s)))
         .unwrap_or(last);
     if !used(&slots[i]) {
         claim(&mut slots[i], if i == last { K::default() } else { key });
@@ -176,6 +202,30 @@ impl Table {
         slot.add(c);
     }
 
+    /// Gives a new entry's database, user and command a retired total of their own (empty
+    /// until an entry is evicted), so that the live and the evicted counts of a key always
+    /// add up in the same row: a key that finds no free slot counts in the "all others" row
+    /// from its first entry on, and no row ever loses counts to another.
+    pub(super) fn reserve_totals(&self, dbid: u32, userid: u32, command: u16, _: &Exclusive) {
+        // SAFETY: the exclusive lock excludes every other reader and writer.
+        let retired = unsafe { &mut *self.header().retired.get() };
+        slot_of(
+            &mut retired.slots,
+            (dbid, userid, command),
+            |s| s.used != 0,
+            Totals::key,
+            |s, (dbid, userid, command)| {
+                *s = Totals {
+                    dbid,
+                    userid,
+                    command,
+                    used: 1,
+                    ..Default::default()
+                }
+            },
+        );
+    }
+
     /// Counts a failure of a statement of `command` by `userid` in `dbid` with `sqlstate`
     /// (PostgreSQL's packed form).
     pub fn count_error(&self, dbid: u32, userid: u32, command: Command, sqlstate: i32) {
@@ -201,10 +251,21 @@ impl Table {
 
     /// The totals of every database, user and command: live entries plus retired ones.
     pub fn totals(&self, g: &Shared) -> Vec<Totals> {
+        // SAFETY: retired totals change only under the exclusive lock, which excludes us.
+        let retired = unsafe { &*self.header().retired.get() };
+        let own: std::collections::HashSet<(u32, u32, u16)> = retired
+            .slots
+            .iter()
+            .filter(|s| s.used != 0)
+            .map(Totals::key)
+            .collect();
         let mut by_key: HashMap<(u32, u32, u16), Totals> = HashMap::new();
         for (m, e) in self.entries(g) {
             let c = e.counters.read();
             let key = (m.key.dbid, m.key.userid, m.command);
+            // A key without a slot of its own counts in the "all others" row (see
+            // `reserve_totals`).
+            let key = if own.contains(&key) { key } else { (0, 0, 0) };
             by_key
                 .entry(key)
                 .or_insert_with(|| Totals {
@@ -216,8 +277,6 @@ impl Table {
                 })
                 .add(&c);
         }
-        // SAFETY: retired totals change only under the exclusive lock, which excludes us.
-        let retired = unsafe { &*self.header().retired.get() };
         for r in retired.slots.iter().filter(|s| s.used != 0) {
             match by_key.entry(r.key()) {
                 Entry::Occupied(mut live) => live.get_mut().sum(r),
@@ -269,5 +328,71 @@ impl Table {
         {
             *s = ErrorCount::default();
         }
+    }
+}
+
+impl Table {
+    /// The retired totals and failure counts in use, to save with the entries.
+    pub fn saved_totals(&self, _: &Shared) -> (Vec<Totals>, Vec<ErrorCount>) {
+        // SAFETY: retired totals change only under the exclusive lock, which excludes us.
+        let retired = unsafe { &*self.header().retired.get() };
+        let totals = retired
+            .slots
+            .iter()
+            .filter(|s| s.used != 0)
+            .copied()
+            .collect();
+        let errors = self.header().errors.read();
+        let errors = errors
+            .slots
+            .iter()
+            .filter(|s| s.errors != 0)
+            .copied()
+            .collect();
+        (totals, errors)
+    }
+
+    /// Puts saved retired totals and failure counts back, at startup into an empty store
+    /// and before the entries (whose keys then find their slots).
+    pub fn restore_totals(&self, totals: &[Totals], errors: &[ErrorCount], _: &Exclusive) {
+        // SAFETY: the exclusive lock excludes every other reader and writer.
+        let retired = unsafe { &mut *self.header().retired.get() };
+        for (slot, t) in retired.slots.iter_mut().zip(totals) {
+            *slot = Totals { used: 1, ..*t };
+        }
+        let mut table = self.header().errors.lock();
+        for (slot, e) in table.slots.iter_mut().zip(errors) {
+            *slot = *e;
+        }
+    }
+}
+
+impl Totals {
+    /// Whether saved values are ones this module could have written.
+    pub fn check(&self) -> Result<(), &'static str> {
+        let count = |v: i64| (0..=crate::store::counters::MAX_COUNT).contains(&v);
+        if self.command > Command::Utility as u16 || self._pad != 0 {
+            return Err("totals command");
+        }
+        if !count(self.calls) || !count(self.rows) || !self.latency.iter().all(|&v| count(v)) {
+            return Err("totals count");
+        }
+        if !(self.exec_time.is_finite() && self.exec_time >= 0.0) {
+            return Err("totals time");
+        }
+        Ok(())
+    }
+}
+
+impl ErrorCount {
+    /// Whether saved values are ones this module could have written.
+    pub fn check(&self) -> Result<(), &'static str> {
+        if self.command > Command::Utility as u16 || self._pad != 0 || self.class >= 1 << 12 {
+            return Err("error class");
+        }
+        if !(1..=crate::store::counters::MAX_COUNT).contains(&self.errors) {
+            return Err("error count");
+        }
+        Ok(())
     }
 }
