@@ -31,13 +31,17 @@ const GENERIC: usize = 1;
 #[inline]
 pub(super) unsafe fn started(qd: *const QueryDesc) {
     let kind = current(&*qd);
+    let key = qd as usize;
     if kind != PlanCache::None {
         let generic = if kind == PlanCache::Generic {
             GENERIC
         } else {
             0
         };
-        PENDING.store(qd as usize | generic, Ordering::Relaxed);
+        PENDING.store(key | generic, Ordering::Relaxed);
+    } else if PENDING.load(Ordering::Relaxed) & !GENERIC == key {
+        // A descriptor at the address of one whose portal was aborted without ExecutorEnd.
+        PENDING.store(0, Ordering::Relaxed);
     }
 }
 
