@@ -121,16 +121,7 @@ pub(super) unsafe extern "C-unwind" fn process_utility(
         && crate::guc::track_utility()
         && enabled(nesting_level())
     {
-        run_recorded(
-            pstmt,
-            query_string,
-            read_only_tree,
-            context,
-            params,
-            query_env,
-            dest,
-            qc,
-        );
+        run_recorded(pstmt, query_string, context, qc, call);
         return;
     }
 
@@ -148,31 +139,16 @@ pub(super) unsafe extern "C-unwind" fn process_utility(
 /// A utility command that is recorded: its query id, time, usage, and failure.
 ///
 /// # Safety
-/// As `process_utility`, whose arguments these are.
-#[allow(clippy::too_many_arguments)]
+/// As `process_utility`, whose arguments these are; `call` chains to the next hook with them
+/// and, as every chained call, must be a plain old frame (see `hooks`).
 #[inline(never)]
 unsafe fn run_recorded(
     pstmt: *mut PlannedStmt,
     query_string: *const c_char,
-    read_only_tree: bool,
     context: pg_sys::ProcessUtilityContext::Type,
-    params: ParamListInfo,
-    query_env: *mut QueryEnvironment,
-    dest: *mut DestReceiver,
     qc: *mut QueryCompletion,
+    call: impl FnOnce(),
 ) {
-    let call = || {
-        chain::process_utility(
-            pstmt,
-            query_string,
-            read_only_tree,
-            context,
-            params,
-            query_env,
-            dest,
-            qc,
-        )
-    };
     let query_id = shielded(NOT_RECORDED, 0, || {
         utility_query_id(&*pstmt, query_string, context)
     });

@@ -136,6 +136,26 @@ impl<'a> Reader<'a> {
             self.take(std::mem::size_of::<T>())?,
         ))
     }
+    /// A count (u32, at most `max`) then that many values, each passing `check`.
+    fn counted<T: bytemuck::Pod>(
+        &mut self,
+        max: usize,
+        what: &str,
+        check: impl Fn(&T) -> Result<(), &'static str>,
+    ) -> Result<Vec<T>, String> {
+        let n = self.u32()? as usize;
+        if n > max {
+            return Err(format!("too many {what}"));
+        }
+        (0..n)
+            .map(|_| {
+                let v: T = self.pod()?;
+                check(&v).map_err(|f| format!("invalid {f}"))?;
+                Ok(v)
+            })
+            .collect()
+    }
+
     /// Counters written `size` bytes long: an older format's prefix, the rest zero.
     fn counters(&mut self, size: usize) -> Result<Counters, String> {
         let mut c: Counters = bytemuck::Zeroable::zeroed();
@@ -229,27 +249,14 @@ pub fn decode(pg_major: u32, buf: &[u8]) -> Result<Dump, String> {
         }
         _ => r.pod()?,
     };
-    let (mut retired, mut errors) = (Vec::new(), Vec::new());
-    if format == FORMAT {
-        let n = r.u32()? as usize;
-        if n > RETIRED_SLOTS {
-            return Err("too many retired totals".into());
-        }
-        for _ in 0..n {
-            let t: Totals = r.pod()?;
-            t.check().map_err(|f| format!("invalid {f}"))?;
-            retired.push(t);
-        }
-        let n = r.u32()? as usize;
-        if n > ERROR_SLOTS {
-            return Err("too many failure counts".into());
-        }
-        for _ in 0..n {
-            let e: ErrorCount = r.pod()?;
-            e.check().map_err(|f| format!("invalid {f}"))?;
-            errors.push(e);
-        }
-    }
+    let (retired, errors) = if format == FORMAT {
+        (
+            r.counted(RETIRED_SLOTS, "retired totals", Totals::check)?,
+            r.counted(ERROR_SLOTS, "failure counts", ErrorCount::check)?,
+        )
+    } else {
+        Default::default()
+    };
     if r.pos != body.len() {
         return Err("trailing bytes in stats file".into());
     }

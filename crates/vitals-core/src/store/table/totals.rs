@@ -180,50 +180,33 @@ fn slot_of<T, K: PartialEq + Default>(
 
 impl Table {
     /// Adds an entry about to be evicted to its retired total.
-    pub(super) fn retire(&self, m: &EntryMeta, c: &Counters, _: &Exclusive) {
-        // SAFETY: the exclusive lock excludes every other reader and writer.
-        let retired = unsafe { &mut *self.header().retired.get() };
-        let key = (m.key.dbid, m.key.userid, m.command);
-        let slot = slot_of(
-            &mut retired.slots,
-            key,
-            |s| s.used != 0,
-            Totals::key,
-            |s, (dbid, userid, command)| {
-                *s = Totals {
-                    dbid,
-                    userid,
-                    command,
-                    used: 1,
-                    ..Default::default()
-                }
-            },
-        );
-        slot.add(c);
+    pub(super) fn retire(&self, m: &EntryMeta, c: &Counters, g: &Exclusive) {
+        self.retired_slot((m.key.dbid, m.key.userid, m.command), g)
+            .add(c);
     }
 
     /// Gives a new entry's database, user and command a retired total of their own (empty
     /// until an entry is evicted), so that the live and the evicted counts of a key always
     /// add up in the same row: a key that finds no free slot counts in the "all others" row
     /// from its first entry on, and no row ever loses counts to another.
-    pub(super) fn reserve_totals(&self, dbid: u32, userid: u32, command: u16, _: &Exclusive) {
+    pub(super) fn reserve_totals(&self, dbid: u32, userid: u32, command: u16, g: &Exclusive) {
+        self.retired_slot((dbid, userid, command), g);
+    }
+
+    /// The retired total of a database, user and command (see [`Table::reserve_totals`]).
+    #[allow(clippy::mut_from_ref)]
+    fn retired_slot(&self, key: (u32, u32, u16), _: &Exclusive) -> &mut Totals {
         // SAFETY: the exclusive lock excludes every other reader and writer.
         let retired = unsafe { &mut *self.header().retired.get() };
         slot_of(
             &mut retired.slots,
-            (dbid, userid, command),
+            key,
             |s| s.used != 0,
             Totals::key,
             |s, (dbid, userid, command)| {
-                *s = Totals {
-                    dbid,
-                    userid,
-                    command,
-                    used: 1,
-                    ..Default::default()
-                }
+                *s = Totals::new(dbid, userid, Command::from_code(command))
             },
-        );
+        )
     }
 
     /// Counts a failure of a statement of `command` by `userid` in `dbid` with `sqlstate`
